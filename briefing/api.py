@@ -1,0 +1,209 @@
+"""`Briefing`: the Python API that the CLI, the web app and users' scripts all call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from briefing.config import Settings
+from briefing.ingest import Ingestor, IngestReport, Progress
+from briefing.results import Answer, AnswerChunk, SearchHit, Stats
+
+if TYPE_CHECKING:
+    from briefing.retrieval import NewsRetriever
+
+DateLike = date | str | None
+Outlets = Sequence[str] | str | None
+
+
+def _filters(since: DateLike, until: DateLike, sources: Outlets):  # noqa: ANN202
+    from briefing.articles import parse_date
+    from briefing.retrieval import Filters
+
+    if isinstance(sources, str):
+        sources = [sources]
+    return Filters(since=parse_date(since), until=parse_date(until), sources=tuple(sources or ()))
+
+
+class Briefing:
+    """A news collection you can ingest into, ask, search and brief from.
+
+    >>> b = Briefing.from_settings(store_dir="vectorstore")
+    >>> b.ingest(["samples/news"])
+    >>> b.ask("Who did Putin blame for the escalation in Gaza?").answer
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Briefing:
+        """From env/.env settings, with keyword overrides (`store_dir=`, `writer=`, ...)."""
+        return cls((settings or Settings()).with_overrides(**overrides))
+
+    # ------------------------------------------------------------ parts (built on first use)
+
+    @cached_property
+    def embeddings(self):  # noqa: ANN201 - langchain_core.embeddings.Embeddings
+        from briefing.embeddings import make_embeddings
+
+        return make_embeddings(self.settings)
+
+    @cached_property
+    def store(self):  # noqa: ANN201 - briefing.store.Store
+        from briefing.store import Store
+
+        return Store(self.settings, self.settings.embedding_id())
+
+    def retriever(
+        self, *, since: DateLike = None, until: DateLike = None, sources: Outlets = None, k: int | None = None
+    ) -> NewsRetriever:
+        """A LangChain retriever (dense, filtered) over this collection."""
+        return self._make_retriever(_filters(since, until, sources), k or self.settings.top_k)
+
+    def _make_retriever(self, filters, k: int):  # noqa: ANN001, ANN202
+        from briefing.retrieval import NewsRetriever
+
+        return NewsRetriever(
+            store=self.store,
+            embeddings=self.embeddings,
+            k=k,
+            min_relevance=self.settings.min_relevance,
+            per_article=self.settings.max_chunks_per_article,
+            filters=filters,
+        )
+
+    def _retrieve(self, query: str, filters, k: int) -> list:  # noqa: ANN001
+        return self._make_retriever(filters, k).invoke(query)
+
+    @cached_property
+    def extractive_writer(self):  # noqa: ANN201 - briefing.extractive.ExtractiveWriter
+        from briefing.extractive import ExtractiveWriter
+
+        return ExtractiveWriter(self.embeddings, max_sentences=self.settings.answer_sentences)
+
+    @cached_property
+    def chain(self):  # noqa: ANN201 - langchain_core.runnables.Runnable
+        """The LCEL answer chain: input `{"question", "history", "filters", "k"}`, output a dict
+        with `answer` (str) and `sources` (list of `Source`), streamable."""
+        from briefing.chain import build_answer_chain
+        from briefing.llm import make_chat_model
+
+        return build_answer_chain(
+            self.settings, self._retrieve, self.extractive_writer, lambda: make_chat_model(self.settings)
+        )
+
+    # ------------------------------------------------------------ actions
+
+    def ingest(
+        self, paths: Sequence[str | Path], progress: Progress | None = None, rebuild: bool = False
+    ) -> IngestReport:
+        """Ingest files and directories; idempotent. `rebuild` empties the collection first."""
+        if rebuild:
+            self.store.reset()
+        return Ingestor(self.settings, self.store, self.embeddings).ingest_paths(paths, progress)
+
+    def _inputs(
+        self, question: str, history: Any, since: Any, until: Any, sources: Any, k: int | None
+    ) -> dict:
+        return {"question": question, "history": history, "filters": _filters(since, until, sources), "k": k}
+
+    def ask(
+        self,
+        question: str,
+        history: Any = None,
+        *,
+        since: DateLike = None,
+        until: DateLike = None,
+        sources: Outlets = None,
+        k: int | None = None,
+    ) -> Answer:
+        """Answer a question from the collection, with numbered citations and their sources."""
+        from briefing.chain import finish
+
+        result = self.chain.invoke(self._inputs(question, history, since, until, sources, k))
+        text, cited = finish(result)
+        return Answer(question=question, answer=text, sources=cited, retrieved=result["sources"])
+
+    def stream(
+        self,
+        question: str,
+        history: Any = None,
+        *,
+        since: DateLike = None,
+        until: DateLike = None,
+        sources: Outlets = None,
+        k: int | None = None,
+    ) -> Iterator[AnswerChunk]:
+        """Like `ask`, as it is written: sources first, then text deltas, then the final answer."""
+        from briefing.chain import finish
+
+        result: dict = {}
+        parts: list[str] = []
+        for piece in self.chain.stream(self._inputs(question, history, since, until, sources, k)):
+            if "sources" in piece:
+                result.update(piece)
+                yield AnswerChunk(sources=piece["sources"])
+            if piece.get("answer"):
+                parts.append(piece["answer"])
+                yield AnswerChunk(delta=piece["answer"])
+        result["answer"] = "".join(parts)
+        text, cited = finish(result)
+        answer = Answer(question=question, answer=text, sources=cited, retrieved=result.get("sources", []))
+        yield AnswerChunk(done=True, answer=answer)
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        since: DateLike = None,
+        until: DateLike = None,
+        sources: Outlets = None,
+    ) -> list[SearchHit]:
+        """The best-matching articles (one hit per article, its best chunk as the snippet)."""
+        k = k or self.settings.top_k
+        docs = self._retrieve(query, _filters(since, until, sources), k * 3)
+        hits: dict[str, SearchHit] = {}
+        for d in docs:
+            m = d.metadata
+            aid = m.get("article_id", "")
+            if aid in hits:
+                continue
+            hits[aid] = SearchHit(
+                article_id=aid,
+                title=m.get("title", ""),
+                source=m.get("source", ""),
+                url=m.get("url", ""),
+                published=m.get("published", ""),
+                score=round(float(m.get("score", 0.0)), 4),
+                snippet=d.page_content[:300],
+            )
+            if len(hits) >= k:
+                break
+        return list(hits.values())
+
+    def stats(self) -> Stats:
+        """Counts, outlets and date range of the collection."""
+        articles = self.store.articles()
+        dates = sorted(a.published for a in articles.values() if a.published)
+        outlets: dict[str, int] = {}
+        for a in articles.values():
+            outlets[a.source or "(unknown)"] = outlets.get(a.source or "(unknown)", 0) + 1
+        return Stats(
+            articles=sum(1 for a in articles.values() if a.complete),
+            chunks=self.store.count_chunks(),
+            incomplete_articles=sum(1 for a in articles.values() if not a.complete),
+            sources=dict(sorted(outlets.items(), key=lambda kv: (-kv[1], kv[0]))),
+            first_date=dates[0] if dates else None,
+            last_date=dates[-1] if dates else None,
+            embedding_model=self.settings.embedding_id(),
+            store=self.settings.store_location(),
+            collection=self.settings.collection,
+            writer=self.settings.writer
+            if self.settings.writer == "extractive"
+            else f"openai:{self.settings.model}",
+        )

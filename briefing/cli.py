@@ -1,0 +1,263 @@
+"""`briefing` command line: parses flags, calls the Python API, renders its results.
+
+Exit codes a script can rely on: 0 success, 1 some input failed (the rest was done),
+2 bad usage or configuration (nothing was done).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="briefing",
+    help="Local-first news briefings: ingest articles, ask questions with citations, brief.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Chroma directory [env BRIEFING_STORE_DIR].")]
+CollectionOpt = Annotated[str | None, typer.Option("--collection", help="Collection name.")]
+ChromaOpt = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL instead of --store.")]
+WriterOpt = Annotated[str | None, typer.Option("--writer", help="extractive (default, offline) or openai.")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Chat model for the openai writer.")]
+BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL.")]
+KOpt = Annotated[int | None, typer.Option("--k", "-k", min=1, max=50, help="Chunks to retrieve.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (shapes in the README).")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles on/after YYYY-MM-DD.")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Only articles on/before YYYY-MM-DD.")]
+SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")]
+
+
+def _err(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Known failures become one line on stderr and exit 2, never a traceback."""
+    from pydantic import ValidationError
+
+    from briefing.articles import ArticleError
+    from briefing.llm import ProviderError
+    from briefing.store import StoreError
+
+    try:
+        yield
+    except (StoreError, ProviderError, ArticleError, FileNotFoundError) as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _err(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("openai"):  # server down, 401, 429 after retries...
+            _err(f"model server error ({type(exc).__name__}): {exc}")
+            raise typer.Exit(2) from None
+        raise
+
+
+def _briefing(**overrides: Any):  # noqa: ANN202 - briefing.api.Briefing
+    from briefing.api import Briefing
+
+    keys = {"store": "store_dir", "base_url": "openai_base_url", "k": "top_k"}
+    return Briefing.from_settings(**{keys.get(k, k): v for k, v in overrides.items()})
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (walked).")],
+    store: StoreOpt = None,
+    collection: CollectionOpt = None,
+    chroma_url: ChromaOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Empty the collection first.")] = False,
+    as_json: JsonOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Ingest news files (.txt .md .json .jsonl .html, RSS/Atom); idempotent. Exit 1 if any failed."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with _errors():
+        b = _briefing(store=store, collection=collection, chroma_url=chroma_url)
+        console = Console(stderr=True)
+        show = not quiet and not as_json and console.is_terminal
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not show,
+        ) as bar:
+            task = bar.add_task("reading", total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=label[:50])
+
+            report = b.ingest(paths, progress=progress, rebuild=rebuild)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        for f in report.failed:
+            typer.echo(f"failed: {f.path}: {f.reason}", err=True)
+        typer.echo(
+            f"{report.added} added, {report.unchanged} unchanged, {report.replaced} replaced, "
+            f"{report.removed} removed, {len(report.failed)} failed "
+            f"({report.files} files, {report.chunks_written} chunks written)"
+        )
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question.")],
+    store: StoreOpt = None,
+    collection: CollectionOpt = None,
+    chroma_url: ChromaOpt = None,
+    writer: WriterOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    k: KOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from the collection, citing sources as [n]."""
+    with _errors():
+        b = _briefing(
+            store=store,
+            collection=collection,
+            chroma_url=chroma_url,
+            writer=writer,
+            model=model,
+            base_url=base_url,
+            k=k,
+        )
+        if as_json:
+            _print_json(b.ask(question, since=since, until=until, sources=source).as_dict())
+            return
+        final = None
+        for chunk in b.stream(question, since=since, until=until, sources=source):
+            if chunk.delta:
+                sys.stdout.write(chunk.delta)
+                sys.stdout.flush()
+            final = chunk.answer or final
+        typer.echo("")
+        if final and final.sources:
+            typer.echo("\nSources:")
+            for s in final.sources:
+                typer.echo("  " + _source_line(s))
+
+
+def _source_line(s: Any) -> str:
+    bits = [f"[{s.n}] {s.title}"]
+    meta = ", ".join(x for x in (s.source, s.published) if x)
+    if meta:
+        bits.append(f"({meta})")
+    if s.url:
+        bits.append(s.url)
+    return " ".join(bits)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    store: StoreOpt = None,
+    collection: CollectionOpt = None,
+    chroma_url: ChromaOpt = None,
+    k: KOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The articles that best match a query, with scores."""
+    with _errors():
+        hits = _briefing(store=store, collection=collection, chroma_url=chroma_url).search(
+            query, k=k, since=since, until=until, sources=source
+        )
+    if as_json:
+        _print_json({"results": [h.as_dict() for h in hits]})
+        return
+    if not hits:
+        typer.echo("no matching articles")
+    for h in hits:
+        meta = ", ".join(x for x in (h.source, h.published) if x)
+        typer.echo(
+            f"{h.score:.3f}  {h.title}" + (f"  ({meta})" if meta else "") + (f"  {h.url}" if h.url else "")
+        )
+
+
+@app.command()
+def stats(
+    store: StoreOpt = None,
+    collection: CollectionOpt = None,
+    chroma_url: ChromaOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What is in the collection."""
+    with _errors():
+        st = _briefing(store=store, collection=collection, chroma_url=chroma_url).stats()
+    if as_json:
+        _print_json(st.as_dict())
+        return
+    typer.echo(f"{st.articles} articles, {st.chunks} chunks in {st.store} (collection {st.collection})")
+    if st.incomplete_articles:
+        typer.echo(f"{st.incomplete_articles} incomplete articles (re-run ingest to repair)")
+    if st.first_date:
+        typer.echo(f"dates: {st.first_date} .. {st.last_date}")
+    typer.echo(f"embedding model: {st.embedding_model}; writer: {st.writer}")
+    for name, n in st.sources.items():
+        typer.echo(f"  {n:5d}  {name}")
+
+
+@app.command()
+def serve(
+    store: StoreOpt = None,
+    collection: CollectionOpt = None,
+    chroma_url: ChromaOpt = None,
+    writer: WriterOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    host: Annotated[str | None, typer.Option("--host", help="Bind address [127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port [7860].")] = None,
+) -> None:
+    """Start the web app (same as `python app.py`)."""
+    with _errors():
+        from briefing.ui import launch
+
+        launch(
+            _briefing(
+                store=store,
+                collection=collection,
+                chroma_url=chroma_url,
+                writer=writer,
+                model=model,
+                base_url=base_url,
+                host=host,
+                port=port,
+            )
+        )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""One `Settings` object, read from `BRIEFING_*` env vars and `.env`, passed down everywhere.
+
+Nothing else in the package reads the environment: a CLI flag, an env var and a Python
+argument all end up as a field here, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The embedded default: all-MiniLM-L6-v2 as an int8 ONNX model shipped on PyPI.
+LOCAL_EMBEDDING_MODEL = "all-MiniLM-L6-v2-int8"
+OPENAI_EMBEDDING_MODEL = "text-embedding-3-small"
+
+
+class Settings(BaseSettings):
+    """Every knob of the project. Field `x` is env var `BRIEFING_X`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFING_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- store
+    store_dir: Path = Field(Path("vectorstore"), description="Chroma directory (embedded mode).")
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL (e.g. http://127.0.0.1:8000); overrides store_dir."
+    )
+    collection: str = Field("briefing", min_length=3, max_length=512)
+
+    # --- embeddings
+    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_model: str | None = Field(
+        None,
+        description="Default per provider: all-MiniLM-L6-v2-int8 (local), text-embedding-3-small (openai).",
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=1024)
+    onnx_threads: int = Field(0, ge=0, description="ONNX Runtime threads; 0 = all cores.")
+
+    # --- writer / chat model
+    writer: Literal["extractive", "openai"] = "extractive"
+    model: str = Field("gpt-4o-mini", description="Chat model name for the openai writer.")
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("BRIEFING_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"),
+        description="Any OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio).",
+    )
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("BRIEFING_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    request_timeout: float = Field(60.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+
+    # --- retrieval and answers
+    top_k: int = Field(6, ge=1, le=50, description="Chunks retrieved per question.")
+    min_relevance: float = Field(
+        0.2, ge=-1.0, le=1.0, description="Cosine similarity below which a chunk is not used."
+    )
+    max_chunks_per_article: int = Field(3, ge=1, le=50)
+    answer_sentences: int = Field(3, ge=1, le=12, description="Extractive writer: sentences.")
+
+    # --- ingest
+    chunk_size: int = Field(1000, ge=100, le=20000, description="Characters per chunk.")
+    chunk_overlap: int = Field(150, ge=0, le=5000)
+    max_file_bytes: int = Field(20_000_000, ge=1, description="Files larger than this are refused.")
+
+    # --- prompts and app
+    prompts_dir: Path | None = Field(None, description="Directory of prompt overrides.")
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=0, le=65535)
+
+    @field_validator("chroma_url", "openai_base_url", "embedding_model", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    def api_key(self) -> str | None:
+        return self.openai_api_key.get_secret_value() if self.openai_api_key else None
+
+    def embedding_id(self) -> str:
+        """The name recorded on a collection, so a store is never queried with another model."""
+        if self.embedding_provider == "local":
+            return self.embedding_model or LOCAL_EMBEDDING_MODEL
+        return f"openai:{self.embedding_model or OPENAI_EMBEDDING_MODEL}"
+
+    def store_location(self) -> str:
+        return self.chroma_url or str(self.store_dir.resolve())
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with the given non-None fields replaced (how CLI flags beat env vars)."""
+        data = {k: v for k, v in overrides.items() if v is not None}
+        if not data:
+            return self
+        merged = self.model_dump()
+        merged.update(data)
+        return type(self).model_validate(merged)

@@ -1,0 +1,96 @@
+"""Plain result objects returned by the Python API; the CLI and UI only render these."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+_CITATION = re.compile(r"\[(\d{1,3})\]")
+
+
+def cited_numbers(text: str) -> list[int]:
+    """The distinct `[n]` citation numbers in a text, in order of first use."""
+    seen: list[int] = []
+    for m in _CITATION.finditer(text):
+        n = int(m.group(1))
+        if n not in seen:
+            seen.append(n)
+    return seen
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article cited as `[n]` in an answer or briefing."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    snippet: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A grounded answer: text with `[n]` markers, and the sources those numbers point to."""
+
+    question: str
+    answer: str
+    sources: list[Source] = field(default_factory=list)
+    retrieved: list[Source] = field(default_factory=list)  # everything the writer was shown
+
+    def as_dict(self) -> dict:
+        return {"answer": self.answer, "sources": [s.as_dict() for s in self.sources]}
+
+
+@dataclass(frozen=True)
+class AnswerChunk:
+    """One piece of a streamed answer.
+
+    The first chunk has `sources` (what was retrieved) and an empty `delta`; text follows
+    in `delta`s; the last chunk has `done=True` and the final `answer`.
+    """
+
+    delta: str = ""
+    sources: list[Source] | None = None
+    done: bool = False
+    answer: Answer | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article found by `search`, with its best-matching chunk."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    score: float
+    snippet: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What is in the store."""
+
+    articles: int
+    chunks: int
+    incomplete_articles: int
+    sources: dict[str, int]
+    first_date: str | None
+    last_date: str | None
+    embedding_model: str
+    store: str
+    collection: str
+    writer: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)

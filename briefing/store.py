@@ -1,0 +1,228 @@
+"""Chroma: the one place that knows the client, the collection and its chunk metadata.
+
+Embedded `PersistentClient` on `store_dir` by default, `HttpClient` when `chroma_url` is set.
+We always pass our own vectors, never a Chroma embedding function (Chroma's default one
+would try to download a model). The collection records which embedding model built it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from briefing.config import Settings
+
+T = TypeVar("T")
+GET_PAGE = 5000  # ids fetched per `get` when listing a whole collection
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as asked; the message says what to do."""
+
+
+class EmbeddingMismatchError(StoreError):
+    """The collection was built with another embedding model than the one configured."""
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the store knows about one article, assembled from its chunks' metadata."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    chunks: int
+    expected_chunks: int
+    content_hash: str
+    origin: str
+
+    @property
+    def complete(self) -> bool:
+        return self.chunks == self.expected_chunks
+
+
+def _client(settings: Settings):  # noqa: ANN202 - chromadb.ClientAPI, imported lazily
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        parts = urlsplit(settings.chroma_url)
+        if not parts.hostname:
+            raise StoreError(f"bad BRIEFING_CHROMA_URL {settings.chroma_url!r}")
+        return chromadb.HttpClient(
+            host=parts.hostname,
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+
+
+def with_retries(fn: Callable[[], T], what: str, attempts: int = 4, base_delay: float = 0.5) -> T:
+    """Retry a call to a Chroma *server* with exponential backoff, then fail with a clear error."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except Exception as exc:
+            name = type(exc).__name__
+            transient = any(w in name for w in ("Connect", "Timeout", "Network", "Remote", "Protocol"))
+            if not transient or attempt == attempts - 1:
+                if transient:
+                    raise StoreError(f"Chroma server unreachable while trying to {what}: {exc}") from exc
+                raise
+            time.sleep(base_delay * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+class Store:
+    """A Chroma collection of article chunks, with article-level helpers."""
+
+    def __init__(self, settings: Settings, embedding_id: str) -> None:
+        self.settings = settings
+        self.embedding_id = embedding_id
+        self._remote = bool(settings.chroma_url)
+        self.client = self._call(lambda: _client(settings), "connect")
+        self.collection = self._open()
+
+    def _call(self, fn: Callable[[], T], what: str) -> T:
+        return with_retries(fn, what) if self._remote else fn()
+
+    def _open(self):  # noqa: ANN202 - chromadb Collection
+        name = self.settings.collection
+        col = self._call(
+            lambda: self.client.get_or_create_collection(
+                name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": self.embedding_id},
+            ),
+            "open the collection",
+        )
+        built_with = (col.metadata or {}).get("embedding_model")
+        if built_with is None:
+            col.modify(metadata={**(col.metadata or {}), "embedding_model": self.embedding_id})
+        elif built_with != self.embedding_id:
+            raise EmbeddingMismatchError(
+                f"collection {name!r} at {self.settings.store_location()} was built with embedding "
+                f"model {built_with!r}, but {self.embedding_id!r} is configured. Either set the "
+                f"embedding model back (BRIEFING_EMBEDDING_MODEL / BRIEFING_EMBEDDING_PROVIDER), or "
+                f"rebuild: `briefing ingest --rebuild PATH...` (or use another --store / collection)."
+            )
+        return col
+
+    # ------------------------------------------------------------ writing
+
+    def upsert(self, ids: list[str], embeddings: Any, documents: list[str], metadatas: list[dict]) -> None:
+        limit = self.client.get_max_batch_size() if hasattr(self.client, "get_max_batch_size") else 5000
+        for s in range(0, len(ids), limit):
+            self._call(
+                lambda s=s: self.collection.upsert(
+                    ids=ids[s : s + limit],
+                    embeddings=embeddings[s : s + limit],
+                    documents=documents[s : s + limit],
+                    metadatas=metadatas[s : s + limit],
+                ),
+                "write chunks",
+            )
+
+    def delete_articles(self, article_ids: Iterable[str]) -> None:
+        ids = list(article_ids)
+        for s in range(0, len(ids), 500):
+            part = ids[s : s + 500]
+            self._call(lambda p=part: self.collection.delete(where={"article_id": {"$in": p}}), "delete")
+
+    def reset(self) -> None:
+        """Drop and recreate the collection (used by `ingest --rebuild`)."""
+        name = self.settings.collection
+        try:
+            self._call(lambda: self.client.delete_collection(name), "delete the collection")
+        except Exception as exc:
+            if "not" not in str(exc).lower():
+                raise
+        self.collection = self._open()
+
+    # ------------------------------------------------------------ reading
+
+    def count_chunks(self) -> int:
+        return self._call(self.collection.count, "count")
+
+    def metadatas(self, where: dict | None = None, ids: list[str] | None = None) -> Iterator[dict]:
+        """Chunk metadata, paged so a big collection never loads at once."""
+        offset = 0
+        while True:
+            page = self._call(
+                lambda offset=offset: self.collection.get(
+                    ids=ids, where=where, include=["metadatas"], limit=GET_PAGE, offset=offset
+                ),
+                "read metadata",
+            )
+            yield from (m or {} for m in page["metadatas"])
+            if len(page["ids"]) < GET_PAGE:
+                return
+            offset += GET_PAGE
+
+    def articles(self, where: dict | None = None) -> dict[str, ArticleInfo]:
+        """Every article with its chunk count (an incomplete one was cut off mid-write)."""
+        seen: dict[str, dict] = {}
+        counts: dict[str, int] = {}
+        hashes: dict[str, set[str]] = {}
+        for m in self.metadatas(where=where):
+            aid = m.get("article_id")
+            if not aid:
+                continue
+            counts[aid] = counts.get(aid, 0) + 1
+            hashes.setdefault(aid, set()).add(m.get("content_hash", ""))
+            seen.setdefault(aid, m)
+        return {
+            aid: ArticleInfo(
+                article_id=aid,
+                title=m.get("title", ""),
+                source=m.get("source", ""),
+                url=m.get("url", ""),
+                published=m.get("published", ""),
+                chunks=counts[aid],
+                expected_chunks=int(m.get("n_chunks", 0)) if len(hashes[aid]) == 1 else -1,
+                content_hash=m.get("content_hash", "") if len(hashes[aid]) == 1 else "",
+                origin=m.get("origin", ""),
+            )
+            for aid, m in seen.items()
+        }
+
+    def article_chunks(self, article_id: str) -> list[tuple[dict, str]]:
+        """The chunks of one article as (metadata, text), in order."""
+        page = self._call(
+            lambda: self.collection.get(where={"article_id": article_id}, include=["metadatas", "documents"]),
+            "read an article",
+        )
+        pairs = list(zip(page["metadatas"], page["documents"], strict=True))
+        return sorted(pairs, key=lambda p: int(p[0].get("chunk", 0)))
+
+    def query(
+        self, embedding: list[float], k: int, where: dict | None = None
+    ) -> list[tuple[str, dict, str, float]]:
+        """Nearest chunks as (id, metadata, text, cosine similarity), best first."""
+        n = self.count_chunks()
+        if n == 0:
+            return []
+        res = self._call(
+            lambda: self.collection.query(
+                query_embeddings=[embedding],
+                n_results=min(k, n),
+                where=where,
+                include=["metadatas", "documents", "distances"],
+            ),
+            "search",
+        )
+        return [
+            (i, m or {}, d or "", 1.0 - float(dist))
+            for i, m, d, dist in zip(
+                res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
+            )
+        ]
