@@ -29,6 +29,7 @@ _EXPORTS = {
     "Filters": "briefing.retrieval",
     "EmbeddingMismatchError": "briefing.store",
     "StoreError": "briefing.store",
+    "ArticleInfo": "briefing.store",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from briefing.ingest import IngestReport
     from briefing.results import Answer, AnswerChunk, SearchHit, Source, Stats
     from briefing.retrieval import Filters
-    from briefing.store import EmbeddingMismatchError, StoreError
+    from briefing.store import ArticleInfo, EmbeddingMismatchError, StoreError
 
 
 def __getattr__(name: str) -> Any:

@@ -14,6 +14,7 @@ from briefing.results import Answer, AnswerChunk, SearchHit, Stats
 
 if TYPE_CHECKING:
     from briefing.retrieval import NewsRetriever
+    from briefing.store import ArticleInfo
 
 DateLike = date | str | None
 Outlets = Sequence[str] | str | None
@@ -36,8 +37,12 @@ class Briefing:
     >>> b.ask("Who did Putin blame for the escalation in Gaza?").answer
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, embeddings: Any = None) -> None:
+        """`embeddings`: any LangChain `Embeddings` to use instead of the configured one
+        (its `model_id` attribute, if any, names it on the collection)."""
         self.settings = settings or Settings()
+        if embeddings is not None:
+            self.embeddings = embeddings  # fills the cached_property
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Briefing:
@@ -56,7 +61,9 @@ class Briefing:
     def store(self):  # noqa: ANN201 - briefing.store.Store
         from briefing.store import Store
 
-        return Store(self.settings, self.settings.embedding_id())
+        return Store(
+            self.settings, getattr(self.embeddings, "model_id", None) or self.settings.embedding_id()
+        )
 
     def retriever(
         self, *, since: DateLike = None, until: DateLike = None, sources: Outlets = None, k: int | None = None
@@ -185,6 +192,28 @@ class Briefing:
             if len(hits) >= k:
                 break
         return list(hits.values())
+
+    def articles(
+        self, *, since: DateLike = None, until: DateLike = None, sources: Outlets = None
+    ) -> list[ArticleInfo]:
+        """Every stored article (newest first), optionally filtered by date range and outlet."""
+        found = self.store.articles(where=_filters(since, until, sources).where())
+        return sorted(found.values(), key=lambda a: (a.published, a.title), reverse=True)
+
+    def article_text(self, article_id: str) -> str:
+        """An article's full text, rebuilt from its chunks (their overlaps removed)."""
+        text = ""
+        for meta, chunk in self.store.article_chunks(article_id):
+            start = int(meta.get("start", len(text)))
+            text = text[:start] + chunk if start <= len(text) else text + "\n\n" + chunk
+        return text
+
+    def delete(self, article_ids: str | Sequence[str]) -> int:
+        """Remove articles (all their chunks); returns how many of them were stored."""
+        ids = [article_ids] if isinstance(article_ids, str) else list(article_ids)
+        present = self.store.articles(where={"article_id": {"$in": ids}}) if ids else {}
+        self.store.delete_articles(present)
+        return len(present)
 
     def stats(self) -> Stats:
         """Counts, outlets and date range of the collection."""

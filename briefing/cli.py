@@ -23,6 +23,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+eval_app = typer.Typer(help="Measure retrieval and briefing quality.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="Chroma directory [env BRIEFING_STORE_DIR].")]
 CollectionOpt = Annotated[str | None, typer.Option("--collection", help="Collection name.")]
 ChromaOpt = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL instead of --store.")]
