@@ -77,8 +77,10 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = Field(None, description="Directory of prompt overrides.")
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=0, le=65535)
+    auth: SecretStr | None = Field(None, description="Web app login as `user:password` (none: open).")
+    auth_file: Path | None = Field(None, description="Web app logins, one `user:password` per line.")
 
-    @field_validator("chroma_url", "openai_base_url", "embedding_model", mode="before")
+    @field_validator("chroma_url", "openai_base_url", "embedding_model", "auth", "auth_file", mode="before")
     @classmethod
     def _blank_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
