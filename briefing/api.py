@@ -41,6 +41,7 @@ class Briefing:
         """`embeddings`: any LangChain `Embeddings` to use instead of the configured one
         (its `model_id` attribute, if any, names it on the collection)."""
         self.settings = settings or Settings()
+        self._embedding_id: str | None = getattr(embeddings, "model_id", None)
         if embeddings is not None:
             self.embeddings = embeddings  # fills the cached_property
 
@@ -61,9 +62,7 @@ class Briefing:
     def store(self):  # noqa: ANN201 - briefing.store.Store
         from briefing.store import Store
 
-        return Store(
-            self.settings, getattr(self.embeddings, "model_id", None) or self.settings.embedding_id()
-        )
+        return Store(self.settings, self._embedding_id or self.settings.embedding_id())
 
     def retriever(
         self, *, since: DateLike = None, until: DateLike = None, sources: Outlets = None, k: int | None = None

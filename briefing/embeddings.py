@@ -107,6 +107,13 @@ def make_embeddings(settings: Settings) -> Embeddings:
                 f"unknown local embedding model {model!r}; the embedded one is {LOCAL_EMBEDDING_MODEL!r}"
             )
         return LocalMiniLM(batch_size=settings.embedding_batch_size, threads=settings.onnx_threads)
+    if not settings.api_key() and not settings.openai_base_url:
+        from briefing.llm import ProviderError
+
+        raise ProviderError(
+            "openai embeddings need OPENAI_API_KEY or BRIEFING_OPENAI_BASE_URL "
+            "(or use the embedded default: BRIEFING_EMBEDDING_PROVIDER=local)"
+        )
     from langchain_openai import OpenAIEmbeddings
 
     emb = OpenAIEmbeddings(
