@@ -70,7 +70,10 @@ def test_txt_date_header_on_its_own_line(tmp_path: Path) -> None:
 
 
 def test_markdown_front_matter_and_heading(tmp_path: Path) -> None:
-    md = "---\ntitle: Vote count\nsource: Civic Wire\npublished: 2023-11-22\n---\n# Ignored heading\n\nThe **party** won [37 seats](http://x)."
+    md = (
+        "---\ntitle: Vote count\nsource: Civic Wire\npublished: 2023-11-22\n---\n"
+        "# Ignored heading\n\nThe **party** won [37 seats](http://x)."
+    )
     [a] = load_file(write(tmp_path, "c.md", md))
     assert (a.title, a.source, a.published) == ("Vote count", "Civic Wire", date(2023, 11, 22))
     assert a.text == "The party won 37 seats."
