@@ -65,17 +65,44 @@ def _client(settings: Settings):  # noqa: ANN202 - chromadb.ClientAPI, imported 
     return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A failure a retry can cure: the server is down, restarting, overloaded or slow.
+
+    chromadb's HttpClient lets httpx transport errors through (ConnectError, ReadTimeout,
+    RemoteProtocolError when a server dies mid-request), answers 5xx/429 as chromadb errors,
+    and raises a bare ValueError("Could not connect to a Chroma server...") when the client is
+    built while the server is down.
+    """
+    import httpx
+    from chromadb import errors as chroma_errors
+
+    if isinstance(exc, httpx.TransportError):
+        return True
+    if isinstance(exc, (chroma_errors.InternalError, chroma_errors.RateLimitError)):
+        return True
+    if isinstance(exc, ValueError) and "could not connect to a chroma server" in str(exc).lower():
+        return True
+    name = type(exc).__name__
+    return isinstance(exc, OSError) and any(w in name for w in ("Connection", "Timeout"))
+
+
 def with_retries(fn: Callable[[], T], what: str, attempts: int = 4, base_delay: float = 0.5) -> T:
-    """Retry a call to a Chroma *server* with exponential backoff, then fail with a clear error."""
+    """Retry a call to a Chroma *server* with exponential backoff, then fail with a clear error.
+
+    Every call we retry is idempotent (upsert by id, delete by id, reads), so a request that
+    reached the server before the connection broke is safe to send again.
+    """
     for attempt in range(attempts):
         try:
             return fn()
         except Exception as exc:
-            name = type(exc).__name__
-            transient = any(w in name for w in ("Connect", "Timeout", "Network", "Remote", "Protocol"))
+            transient = is_transient(exc)
             if not transient or attempt == attempts - 1:
                 if transient:
-                    raise StoreError(f"Chroma server unreachable while trying to {what}: {exc}") from exc
+                    raise StoreError(
+                        f"Chroma server unreachable while trying to {what} "
+                        f"({attempts} attempts, {type(exc).__name__}: {exc}); is `chroma run` up?"
+                    ) from exc
                 raise
             time.sleep(base_delay * 2**attempt)
     raise AssertionError("unreachable")
@@ -107,7 +134,10 @@ class Store:
         )
         built_with = (col.metadata or {}).get("embedding_model")
         if built_with is None:
-            col.modify(metadata={**(col.metadata or {}), "embedding_model": self.embedding_id})
+            self._call(
+                lambda: col.modify(metadata={**(col.metadata or {}), "embedding_model": self.embedding_id}),
+                "label the collection",
+            )
         elif built_with != self.embedding_id:
             raise EmbeddingMismatchError(
                 f"collection {name!r} at {self.settings.store_location()} was built with embedding "
@@ -120,7 +150,11 @@ class Store:
     # ------------------------------------------------------------ writing
 
     def upsert(self, ids: list[str], embeddings: Any, documents: list[str], metadatas: list[dict]) -> None:
-        limit = self.client.get_max_batch_size() if hasattr(self.client, "get_max_batch_size") else 5000
+        limit = (
+            self._call(self.client.get_max_batch_size, "ask the batch size")
+            if hasattr(self.client, "get_max_batch_size")
+            else 5000
+        )
         for s in range(0, len(ids), limit):
             self._call(
                 lambda s=s: self.collection.upsert(
@@ -226,3 +260,59 @@ class Store:
                 res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
             )
         ]
+
+    # ------------------------------------------------------------ collection-level stamps
+
+    def _meta(self) -> dict:
+        col = self._call(lambda: self.client.get_collection(self.settings.collection, embedding_function=None), "read")
+        return dict(col.metadata or {})
+
+    def generation(self) -> int:
+        """A counter bumped by every write; derived indexes (BM25) rebuild when it moves."""
+        return int(self._meta().get("generation", 0))
+
+    def newest_date(self) -> str | None:
+        """The newest `published` date in the collection (kept at ingest; scanned if unknown)."""
+        meta = self._meta()
+        if "newest_published" in meta:
+            return meta["newest_published"] or None
+        dates = [m.get("published", "") for m in self.metadatas()]
+        return max((d for d in dates if d), default=None)
+
+    def touch(self, newest: str | None = None) -> None:
+        """Record a write: bump the generation and, if given, a newer newest date."""
+        meta = self._meta()
+        meta["generation"] = int(meta.get("generation", 0)) + 1
+        if newest and newest > str(meta.get("newest_published", "")):
+            meta["newest_published"] = newest
+        elif newest is None and self.count_chunks() == 0:
+            meta["newest_published"] = ""
+        meta.pop("hnsw:space", None)
+        self._call(lambda: self.collection.modify(metadata=meta), "update the collection's stamps")
+
+    def all_chunks(self) -> Iterator[tuple[str, dict, str]]:
+        """Every chunk as (id, metadata, text), paged."""
+        offset = 0
+        while True:
+            page = self._call(
+                lambda offset=offset: self.collection.get(
+                    include=["metadatas", "documents"], limit=GET_PAGE, offset=offset
+                ),
+                "read chunks",
+            )
+            yield from zip(page["ids"], (m or {} for m in page["metadatas"]), page["documents"], strict=True)
+            if len(page["ids"]) < GET_PAGE:
+                return
+            offset += GET_PAGE
+
+    def get_chunks(self, ids: list[str], embeddings: bool = False) -> dict[str, tuple[dict, str, Any]]:
+        """Chunks by id: id → (metadata, text, embedding or None)."""
+        if not ids:
+            return {}
+        include = ["metadatas", "documents"] + (["embeddings"] if embeddings else [])
+        page = self._call(lambda: self.collection.get(ids=ids, include=include), "read chunks")
+        vecs = page.get("embeddings") if embeddings else None
+        return {
+            i: (m or {}, d or "", vecs[n] if vecs is not None else None)
+            for n, (i, m, d) in enumerate(zip(page["ids"], page["metadatas"], page["documents"], strict=True))
+        }
