@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from briefing.config import Settings
 from briefing.ingest import Ingestor, IngestReport, Progress
-from briefing.results import Answer, AnswerChunk, SearchHit, Stats
+from briefing.results import Answer, AnswerChunk, SearchHit, SearchResults, Stats, syndicated_from
 
 if TYPE_CHECKING:
+    from briefing.articles import Article
+    from briefing.brief import BriefResult
+    from briefing.digest import DailyBriefing
     from briefing.retrieval import NewsRetriever
     from briefing.store import ArticleInfo
 
@@ -67,23 +70,41 @@ class Briefing:
     def retriever(
         self, *, since: DateLike = None, until: DateLike = None, sources: Outlets = None, k: int | None = None
     ) -> NewsRetriever:
-        """A LangChain retriever (dense, filtered) over this collection."""
+        """A LangChain retriever (hybrid dense + BM25, filtered) over this collection."""
         return self._make_retriever(_filters(since, until, sources), k or self.settings.top_k)
 
-    def _make_retriever(self, filters, k: int):  # noqa: ANN001, ANN202
+    @cached_property
+    def keyword_index(self):  # noqa: ANN201 - briefing.keyword_index.KeywordIndex
+        """The BM25 side of hybrid retrieval, persisted beside the store, rebuilt when stale."""
+        from briefing.keyword_index import KeywordIndex
+
+        return KeywordIndex(self.store, KeywordIndex.directory_for(self.settings))
+
+    def _make_retriever(self, filters, k: int, mode: str | None = None):  # noqa: ANN001, ANN202
         from briefing.retrieval import NewsRetriever
 
         return NewsRetriever(
             store=self.store,
             embeddings=self.embeddings,
+            keyword_index=self.keyword_index,
             k=k,
             min_relevance=self.settings.min_relevance,
             per_article=self.settings.max_chunks_per_article,
             filters=filters,
+            mode=mode or self.settings.retrieval_mode,
+            mmr=self.settings.mmr,
+            mmr_lambda=self.settings.mmr_lambda,
         )
 
-    def _retrieve(self, query: str, filters, k: int) -> list:  # noqa: ANN001
-        return self._make_retriever(filters, k).invoke(query)
+    def _retrieve(self, query: str, filters, k: int):  # noqa: ANN001, ANN202 - briefing.retrieval.Retrieved
+        return self._make_retriever(filters, k).retrieve(query)
+
+    def reference_date(self) -> date | None:
+        """"Today" for questions like "what happened yesterday": the newest article's date."""
+        from briefing.articles import parse_date
+
+        newest = self.store.newest_date()
+        return parse_date(newest) if newest else None
 
     @cached_property
     def extractive_writer(self):  # noqa: ANN201 - briefing.extractive.ExtractiveWriter
@@ -99,7 +120,12 @@ class Briefing:
         from briefing.llm import make_chat_model
 
         return build_answer_chain(
-            self.settings, self._retrieve, self.extractive_writer, lambda: make_chat_model(self.settings)
+            self.settings,
+            self._retrieve,
+            self.extractive_writer,
+            lambda: make_chat_model(self.settings),
+            reference_date=self.reference_date,
+            known_outlets=self.store.outlets,
         )
 
     # ------------------------------------------------------------ actions
@@ -110,12 +136,22 @@ class Briefing:
         """Ingest files and directories; idempotent. `rebuild` empties the collection first."""
         if rebuild:
             self.store.reset()
-        return Ingestor(self.settings, self.store, self.embeddings).ingest_paths(paths, progress)
+        report = Ingestor(self.settings, self.store, self.embeddings).ingest_paths(paths, progress)
+        self._refresh_indexes(report.changed)
+        return report
+
+    def _refresh_indexes(self, changed: bool) -> None:
+        """Bring the BM25 index in step now, so the next question does not pay for it."""
+        if changed and self.settings.retrieval_mode != "dense":
+            self.keyword_index.ensure_current()
 
     def _inputs(
-        self, question: str, history: Any, since: Any, until: Any, sources: Any, k: int | None
+        self, question: str, history: Any, since: Any, until: Any, sources: Any, k: Any, now: Any = None
     ) -> dict:
-        return {"question": question, "history": history, "filters": _filters(since, until, sources), "k": k}
+        from briefing.articles import parse_date
+
+        filters = _filters(since, until, sources)
+        return {"question": question, "history": history, "filters": filters, "k": k, "now": parse_date(now)}
 
     def ask(
         self,
@@ -126,13 +162,18 @@ class Briefing:
         until: DateLike = None,
         sources: Outlets = None,
         k: int | None = None,
+        now: DateLike = None,
     ) -> Answer:
-        """Answer a question from the collection, with numbered citations and their sources."""
+        """Answer a question from the collection, with numbered citations and their sources.
+
+        A date phrase in the question ("yesterday", "this week") filters by date relative to
+        `now` (default: the newest article's date) unless `since`/`until` are given.
+        """
         from briefing.chain import finish
 
-        result = self.chain.invoke(self._inputs(question, history, since, until, sources, k))
+        result = self.chain.invoke(self._inputs(question, history, since, until, sources, k, now))
         text, cited = finish(result)
-        return Answer(question=question, answer=text, sources=cited, retrieved=result["sources"])
+        return Answer(question, text, cited, result["sources"], result.get("notes", []))
 
     def stream(
         self,
@@ -143,13 +184,14 @@ class Briefing:
         until: DateLike = None,
         sources: Outlets = None,
         k: int | None = None,
+        now: DateLike = None,
     ) -> Iterator[AnswerChunk]:
         """Like `ask`, as it is written: sources first, then text deltas, then the final answer."""
         from briefing.chain import finish
 
         result: dict = {}
         parts: list[str] = []
-        for piece in self.chain.stream(self._inputs(question, history, since, until, sources, k)):
+        for piece in self.chain.stream(self._inputs(question, history, since, until, sources, k, now)):
             if "sources" in piece:
                 result.update(piece)
                 yield AnswerChunk(sources=piece["sources"])
@@ -158,7 +200,7 @@ class Briefing:
                 yield AnswerChunk(delta=piece["answer"])
         result["answer"] = "".join(parts)
         text, cited = finish(result)
-        answer = Answer(question=question, answer=text, sources=cited, retrieved=result.get("sources", []))
+        answer = Answer(question, text, cited, result.get("sources", []), result.get("notes", []))
         yield AnswerChunk(done=True, answer=answer)
 
     def search(
@@ -169,12 +211,15 @@ class Briefing:
         since: DateLike = None,
         until: DateLike = None,
         sources: Outlets = None,
-    ) -> list[SearchHit]:
-        """The best-matching articles (one hit per article, its best chunk as the snippet)."""
+    ) -> SearchResults:
+        """The best-matching articles (one hit per article, its best chunk as the snippet).
+
+        A list of `SearchHit`; its `.notes` say if one side of hybrid search failed or was empty.
+        """
         k = k or self.settings.top_k
-        docs = self._retrieve(query, _filters(since, until, sources), k * 3)
+        got = self._retrieve(query, _filters(since, until, sources), k * 3)
         hits: dict[str, SearchHit] = {}
-        for d in docs:
+        for d in got.docs:
             m = d.metadata
             aid = m.get("article_id", "")
             if aid in hits:
@@ -187,10 +232,11 @@ class Briefing:
                 published=m.get("published", ""),
                 score=round(float(m.get("score", 0.0)), 4),
                 snippet=d.page_content[:300],
+                syndicated=syndicated_from(m),
             )
             if len(hits) >= k:
                 break
-        return list(hits.values())
+        return SearchResults(hits.values(), notes=got.notes)
 
     def articles(
         self, *, since: DateLike = None, until: DateLike = None, sources: Outlets = None
@@ -201,17 +247,81 @@ class Briefing:
 
     def article_text(self, article_id: str) -> str:
         """An article's full text, rebuilt from its chunks (their overlaps removed)."""
-        text = ""
-        for meta, chunk in self.store.article_chunks(article_id):
-            start = int(meta.get("start", len(text)))
-            text = text[:start] + chunk if start <= len(text) else text + "\n\n" + chunk
-        return text
+        return self.store.article_text(article_id)
+
+    def brief(
+        self,
+        topic: str | None = None,
+        *,
+        articles: Sequence[Article] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        sources: Outlets = None,
+    ) -> BriefResult:
+        """A 3–5 sentence neutral briefing: `[n]` citations, support scores, a neutrality report.
+
+        On `topic` (retrieved from the collection, within the date/outlet filters), or on the
+        given in-memory `articles` (no store needed; `topic`, if given, steers what is picked).
+        """
+        from dataclasses import replace
+
+        from briefing.articles import make_article
+        from briefing.brief import brief_articles
+        from briefing.llm import make_chat_model
+        from briefing.prompts import load_prompt
+
+        if articles is None:
+            if not topic or not topic.strip():
+                raise ValueError("brief needs a topic or a list of articles")
+            docs = self._retrieve(topic, _filters(since, until, sources), self.settings.brief_k)
+            grouped: dict[str, list] = {}
+            for d in docs:
+                grouped.setdefault(d.metadata.get("article_id", ""), []).append(d)
+            articles = []
+            for parts in grouped.values():
+                m = parts[0].metadata
+                ordered = sorted(parts, key=lambda p: int(p.metadata.get("chunk", 0)))
+                art = make_article(
+                    text="\n\n".join(p.page_content for p in ordered),
+                    title=m.get("title", ""),
+                    source=m.get("source", ""),
+                    url=m.get("url", ""),
+                    published=m.get("published") or None,
+                )
+                articles.append(replace(art, id=m.get("article_id", art.id)))
+        writer = self.settings.writer
+        return brief_articles(
+            list(articles),
+            topic=topic,
+            embeddings=self.embeddings,
+            max_sentences=self.settings.brief_sentences,
+            writer=writer,
+            chat_model=(lambda: make_chat_model(self.settings)) if writer != "extractive" else None,
+            prompts=(load_prompt("brief_system", self.settings), load_prompt("brief_user", self.settings))
+            if writer != "extractive"
+            else None,
+            min_support=self.settings.min_support,
+        )
+
+    def daily(self, date: DateLike = None, days: int = 1) -> DailyBriefing:
+        """The daily briefing of `date` (default: the newest day in the collection), or of the
+        `days`-day window ending on it: stories by coverage, each neutral and cited.
+        Raises `briefing.digest.DailyError` (a ValueError) on a bad date."""
+        from briefing.digest import build_daily
+
+        newest = self.reference_date()
+        return build_daily(
+            self.store, self.embeddings, day=date, days=days, newest=newest, settings=self.settings
+        )
 
     def delete(self, article_ids: str | Sequence[str]) -> int:
         """Remove articles (all their chunks); returns how many of them were stored."""
         ids = [article_ids] if isinstance(article_ids, str) else list(article_ids)
         present = self.store.articles(where={"article_id": {"$in": ids}}) if ids else {}
-        self.store.delete_articles(present)
+        if present:
+            self.store.delete_articles(present)
+            self.store.touch()
+            self._refresh_indexes(True)
         return len(present)
 
     def stats(self) -> Stats:

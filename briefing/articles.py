@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -142,6 +144,7 @@ def _fuzzy(text: str) -> date:
 _ABBREV = re.compile(
     r"(?:\b[A-Z]\.){1,3}$|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|St|No|vs|Inc|Corp|Ltd|Jr|Sr)\.$"
 )
+_MONTH_ABBREV = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 
@@ -155,6 +158,8 @@ def split_sentences(text: str) -> list[str]:
             head = para[start : m.start() + 1]
             if _ABBREV.search(head.rstrip("\"'”’)]")):
                 continue
+            if _MONTH_ABBREV.search(head) and para[m.end() : m.end() + 1].isdigit():
+                continue  # "on Dec. 10"
             sentence = para[start : m.end()].strip()
             if sentence:
                 out.append(sentence)
@@ -416,6 +421,8 @@ def parse_feed(raw: bytes, origin: str = "") -> list[Article]:
     """RSS or Atom: one article per entry, with its date, link and the feed's outlet name."""
     import feedparser
 
+    if re.search(rb"<!ENTITY", raw[:65536], re.I):
+        raise ArticleError("feed declares XML entities (refused: entity expansion, external entities)")
     feed = feedparser.parse(raw)
     if not feed.entries:
         reason = getattr(feed, "bozo_exception", None)
@@ -449,6 +456,8 @@ def parse_feed(raw: bytes, origin: str = "") -> list[Article]:
 
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252; binary data is refused."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return data.decode("utf-32")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     if b"\x00" in data[:8192]:
@@ -488,7 +497,10 @@ def load_file(path: Path, max_bytes: int = 20_000_000) -> list[Article]:
     if kind not in SUPPORTED_EXTS:
         raise ArticleError(f"unsupported file type {kind or '(none)'!r}")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ArticleError("not a regular file (a pipe, socket or device)")
+        size = st.st_size
         if size > max_bytes:
             raise ArticleError(f"file too large ({size:,} bytes > limit {max_bytes:,})")
         data = path.read_bytes()
@@ -497,16 +509,37 @@ def load_file(path: Path, max_bytes: int = 20_000_000) -> list[Article]:
     return load_bytes(data, kind, origin=str(path.resolve()))
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files to ingest: given files as they are, directories walked for supported types."""
+def iter_files(paths: Iterable[Path], refused: dict[Path, str] | None = None) -> Iterator[Path]:
+    """Files to ingest: given files as they are, directories walked for supported types.
+
+    A walk skips hidden entries, does not enter symlinked directories, and puts symlinks that
+    lead outside the walked folder into `refused` (path → reason) instead of reading them.
+    """
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if (
-                    child.is_file()
-                    and child.suffix.lower() in SUPPORTED_EXTS
-                    and not any(part.startswith(".") for part in child.relative_to(path).parts)
-                ):
-                    yield child
+            yield from _walk(path, refused if refused is not None else {})
         else:
             yield path
+
+
+def _walk(root: Path, refused: dict[Path, str]) -> Iterator[Path]:
+    from briefing.limits import outside_root
+
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):  # followlinks=False: symlinked dirs not entered
+        here = Path(dirpath)
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for d in dirnames:
+            reason = outside_root(here / d, root) if (here / d).is_symlink() else None
+            if reason:
+                refused[here / d] = reason
+        for name in filenames:
+            child = here / name
+            if name.startswith(".") or child.suffix.lower() not in SUPPORTED_EXTS:
+                continue
+            reason = outside_root(child, root) if child.is_symlink() else None
+            if reason:
+                refused[child] = reason
+            elif child.is_symlink() or child.is_file():  # a dangling link fails later, with its reason
+                found.append(child)
+    yield from sorted(found)

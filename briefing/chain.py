@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
-from langchain_core.documents import Document
 from langchain_core.runnables import (
     Runnable,
     RunnableBranch,
@@ -25,8 +25,9 @@ from langchain_core.runnables import (
 
 from briefing.config import Settings
 from briefing.extractive import NOTHING_FOUND, ExtractiveWriter, keywords
+from briefing.filters import Filters, outlet_filter, relative_filters
 from briefing.prompts import load_prompt
-from briefing.retrieval import Filters, format_context, number_sources
+from briefing.retrieval import Retrieved, format_context, number_sources
 
 Turn = tuple[str, str]  # (role, content) with role "user" or "assistant"
 
@@ -73,20 +74,44 @@ def _citations_valid(text: str, valid: set[int]) -> str:
 
 def build_answer_chain(
     settings: Settings,
-    retrieve: Callable[[str, Filters, int], list[Document]],
+    retrieve: Callable[[str, Filters, int], Retrieved],
     extractive: ExtractiveWriter,
     chat_model: Callable[[], Any] | None = None,
+    reference_date: Callable[[], date | None] = lambda: None,
+    known_outlets: Callable[[], list[str]] = list,
 ) -> Runnable:
-    """The answer chain for the configured writer; `retrieve(query, filters, k)` gives chunks."""
+    """The answer chain for the configured writer; `retrieve(query, filters, k)` gives chunks.
+
+    A date phrase in the question ("yesterday", "on 10 November 2023") becomes a date filter
+    relative to `inputs["now"]` or else `reference_date()` (the newest article), unless the
+    caller gave a date range already. Likewise a known outlet named in the question
+    ("what did the Meridian Post report...") becomes an outlet filter.
+    """
 
     def prepare(inputs: dict) -> dict:
         question = str(inputs["question"]).strip()
         history = normalize_history(inputs.get("history"))
-        query = search_query(question, history)
         filters = inputs.get("filters") or Filters()
-        docs = retrieve(query, filters, inputs.get("k") or settings.top_k) if question else []
+        notes: list[str] = []
+        if not (filters.since or filters.until):
+            now = inputs.get("now") or reference_date()
+            found, cleaned = relative_filters(question, now) if now else (None, question)
+            if found:
+                filters = Filters(since=found.since, until=found.until, sources=filters.sources)
+                notes.append(f"only articles {found.describe()} (read from the question, relative to {now})")
+                question = cleaned
+        if not filters.sources:
+            outlet = outlet_filter(question, known_outlets())
+            if outlet:
+                filters = Filters(since=filters.since, until=filters.until, sources=(outlet,))
+                notes.append(f"only articles from {outlet} (named in the question)")
+        query = search_query(question, history)
+        got = retrieve(query, filters, inputs.get("k") or settings.top_k) if question else Retrieved([])
+        docs = got.docs
+        notes.extend(got.notes)
         sources, numbers = number_sources(docs)
         return {
+            "notes": notes,
             "question": question,
             "history": history,
             "query": query,

@@ -66,12 +66,37 @@ class Settings(BaseSettings):
         0.2, ge=-1.0, le=1.0, description="Cosine similarity below which a chunk is not used."
     )
     max_chunks_per_article: int = Field(3, ge=1, le=50)
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Dense + BM25 fused by reciprocal rank, or one side alone."
+    )
+    mmr: bool = Field(False, description="Diversify retrieved chunks (maximal marginal relevance).")
+    mmr_lambda: float = Field(0.7, ge=0.0, le=1.0, description="MMR: 1 = relevance only, 0 = diversity only.")
     answer_sentences: int = Field(3, ge=1, le=12, description="Extractive writer: sentences.")
+
+    # --- briefings (brief, daily)
+    brief_sentences: int = Field(5, ge=1, le=12, description="Sentences in a `brief` briefing.")
+    brief_k: int = Field(12, ge=1, le=100, description="Chunks retrieved for a topic briefing.")
+    daily_sentences: int = Field(3, ge=1, le=6, description="Sentences per story in the daily briefing.")
+    story_threshold: float = Field(
+        0.65, ge=0.0, le=1.0, description="Daily: cosine (average link) at which articles are one story."
+    )
+    min_support: float = Field(
+        0.6, ge=0.0, le=1.0, description="Faithfulness: support score below which a sentence is dropped."
+    )
 
     # --- ingest
     chunk_size: int = Field(1000, ge=100, le=20000, description="Characters per chunk.")
     chunk_overlap: int = Field(150, ge=0, le=5000)
     max_file_bytes: int = Field(20_000_000, ge=1, description="Files larger than this are refused.")
+    max_articles_per_file: int = Field(
+        10_000, ge=1, description="A file with more articles is refused (split it)."
+    )
+    max_article_chars: int = Field(
+        200_000, ge=100, description="An article with more text is refused (a dump, not news)."
+    )
+    max_future_days: int = Field(
+        2, ge=0, description="Dates up to this many days ahead are accepted (time zones), later ones refused."
+    )
 
     # --- prompts and app
     prompts_dir: Path | None = Field(None, description="Directory of prompt overrides.")

@@ -118,6 +118,8 @@ class ExtractiveWriter:
             score += 0.05 if is_attributed(c.text) else 0.0
             score -= 0.15 * sentence_penalty(c.text)
             score -= 0.01 * min(c.position, 5)
+            if c.text.rstrip("\"'”’)").endswith("?"):
+                score -= 0.2  # a question in an article is framing, not an answer
             if re.sub(r"\W+", " ", c.text.lower()).strip() in said:
                 score -= 0.5  # a follow-up should add something new
             scored.append((Scored(c, score, float(sim), overlap), vec))

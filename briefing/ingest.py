@@ -13,6 +13,7 @@ from pathlib import Path
 
 from briefing.articles import Article, ArticleError, iter_files, load_file
 from briefing.config import Settings
+from briefing.limits import check_articles, one_line
 from briefing.store import Store
 
 #: progress(done, total, label) — the CLI draws a bar with it, the UI a gr.Progress.
@@ -38,6 +39,7 @@ class IngestReport:
     replaced: int = 0
     removed: int = 0
     duplicates: int = 0
+    merged: int = 0  # syndicated copies stored once, under their original
     chunks_written: int = 0
     files: int = 0
     failed: list[Failure] = field(default_factory=list)
@@ -47,6 +49,11 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def changed(self) -> bool:
+        """Whether the collection was written to (so derived indexes need a refresh)."""
+        return bool(self.added or self.replaced or self.removed)
+
     def as_dict(self) -> dict:
         return {
             "added": self.added,
@@ -54,6 +61,7 @@ class IngestReport:
             "replaced": self.replaced,
             "removed": self.removed,
             "duplicates": self.duplicates,
+            "merged": self.merged,
             "chunks_written": self.chunks_written,
             "files": self.files,
             "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
@@ -113,21 +121,26 @@ class Ingestor:
         report = IngestReport()
         articles: list[Article] = []
         origins: set[str] = set()
-        files = list(iter_files(Path(p) for p in paths))
+        refused: dict[Path, str] = {}  # symlinks leading out of a walked folder
+        files = list(iter_files((Path(p) for p in paths), refused))
+        report.files += len(refused)
+        report.failed.extend(Failure(str(p), reason) for p, reason in refused.items())
         for i, path in enumerate(files):
             if progress:
                 progress(i, len(files), f"reading {path.name}")
             report.files += 1
             if not path.exists():
-                report.failed.append(Failure(str(path), "no such file or directory"))
+                gone = "broken or looping symlink" if path.is_symlink() else "no such file or directory"
+                report.failed.append(Failure(str(path), gone))
                 continue
             try:
                 loaded = load_file(path, self.settings.max_file_bytes)
+                check_articles(loaded, self.settings)
             except ArticleError as exc:
-                report.failed.append(Failure(str(path), str(exc)))
+                report.failed.append(Failure(str(path), one_line(str(exc))))
                 continue
             except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the other files
-                report.failed.append(Failure(str(path), f"unexpected {type(exc).__name__}: {exc}"))
+                report.failed.append(Failure(str(path), one_line(f"unexpected {type(exc).__name__}: {exc}")))
                 continue
             articles.extend(loaded)
             origins.add(str(path.resolve()))
@@ -151,17 +164,23 @@ class Ingestor:
                 unique[a.id] = a
         report.article_ids = list(unique)
         existing = self.store.articles(where={"article_id": {"$in": list(unique)}}) if unique else {}
+        copies = self.store.get_aliases([i for i in unique if i not in existing])
 
         todo: list[Article] = []
         stale: set[str] = set()
+        self._replaced: set[str] = set()
         for a in unique.values():
             old = existing.get(a.id)
             if old and old.complete and old.content_hash == a.content_hash:
                 report.unchanged += 1
                 continue
-            if old:
+            if a.id in copies and copies[a.id].get("content_hash") == a.content_hash:
+                report.unchanged += 1  # a known syndicated copy, stored under its original
+                continue
+            if old or a.id in copies:
                 report.replaced += 1
                 stale.add(a.id)
+                self._replaced.add(a.id)
             else:
                 report.added += 1
             todo.append(a)
@@ -178,34 +197,83 @@ class Ingestor:
         report.removed += len(vanished) - swapped
 
         self._write(todo, stale | vanished, report, progress)
+        if todo or stale or vanished:
+            newest = max((a.published_iso for a in todo), default=None) or None
+            self.store.touch(newest, outlets={a.source for a in todo})
         return report
 
     def _write(
         self, todo: list[Article], stale: set[str], report: IngestReport, progress: Progress | None
     ) -> None:
+        """Embed and upsert in batches; syndicated copies are merged into their original."""
+        from briefing.dedup import Matcher, copy_record, syndicated_json
+
         if stale:
             self.store.delete_articles(sorted(stale))
-        batch: list[tuple[str, str, dict]] = []
+        matcher = Matcher(self.store)
+        copies_of = self.store.aliases_of([a.id for a in todo])  # copies merged into rewritten articles
+        batch: list[tuple[Article, list[tuple[str, dict]]]] = []
         state = {"done": 0, "pending": 0}
 
         def flush() -> None:
-            if batch:
-                texts = [embedding_text(m["title"], t) for _, t, m in batch]
-                vectors = self.embeddings.embed_documents(texts)
-                self.store.upsert(
-                    [i for i, _, _ in batch], vectors, [t for _, t, _ in batch], [m for _, _, m in batch]
-                )
-                report.chunks_written += len(batch)
+            rows = [(a, text, meta) for a, chunks in batch for text, meta in chunks]
+            if rows:
+                vectors = self.embeddings.embed_documents([embedding_text(m["title"], t) for _, t, m in rows])
+                first = {}  # article id → (article, first-chunk vector), in batch order
+                for (a, _t, m), v in zip(rows, vectors, strict=True):
+                    if m["chunk"] == 0:
+                        first[a.id] = (a, v)
+                new_copies: dict[str, dict] = {}
+                earlier: dict[str, tuple] = {}
+                for aid, (a, v) in first.items():
+                    canonical = matcher.find(a, v, earlier)
+                    if canonical:
+                        new_copies[aid] = copy_record(a, canonical)
+                    else:
+                        earlier[aid] = (a, v)
+                keep = [(r, v) for r, v in zip(rows, vectors, strict=True) if r[0].id not in new_copies]
+                for a, _t, m in (r for r, _ in keep):
+                    merged = copies_of.get(a.id, []) + [
+                        {"article_id": i, **c} for i, c in new_copies.items() if c["canonical"] == a.id
+                    ]
+                    m["syndicated"] = syndicated_json(merged) if merged else ""
+                if keep:
+                    self.store.upsert(
+                        [f"{r[0].id}:{r[2]['chunk']}" for r, _ in keep],
+                        [v for _, v in keep],
+                        [r[1] for r, _ in keep],
+                        [r[2] for r, _ in keep],
+                    )
+                    report.chunks_written += len(keep)
+                self._record_copies(new_copies, {r[0].id for r, _ in keep}, report)
+                for aid in earlier:
+                    matcher.remember(earlier[aid][0])
                 batch.clear()
             state["done"] += state["pending"]
             state["pending"] = 0
             if progress:
                 progress(state["done"], len(todo), "embedding and writing")
 
+        pending_chunks = 0
         for a in todo:
             chunks = chunk_article(a, self.splitter)
-            if batch and len(batch) + len(chunks) > BATCH_CHUNKS:
+            if batch and pending_chunks + len(chunks) > BATCH_CHUNKS:
                 flush()  # an article's chunks always go out in one write
-            batch.extend((f"{a.id}:{i}", text, meta) for i, (text, meta) in enumerate(chunks))
+                pending_chunks = 0
+            batch.append((a, chunks))
+            pending_chunks += len(chunks)
             state["pending"] += 1
         flush()
+
+    def _record_copies(self, copies: dict[str, dict], written_now: set[str], report: IngestReport) -> None:
+        """Remember each copy, and list it on its original (already stored ones get an update)."""
+        from briefing.dedup import syndicated_json
+
+        if not copies:
+            return
+        self.store.add_aliases(copies)
+        report.merged += len(copies)
+        report.added -= sum(1 for aid in copies if aid not in self._replaced)
+        for canonical in sorted({c["canonical"] for c in copies.values()} - written_now):
+            merged = self.store.aliases_of([canonical]).get(canonical, [])
+            self.store.set_article_metadata(canonical, syndicated=syndicated_json(merged))

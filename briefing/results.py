@@ -29,9 +29,21 @@ class Source:
     url: str
     published: str
     snippet: str
+    syndicated: list[dict] = field(default_factory=list)  # other outlets that ran the same story
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def syndicated_from(meta: dict) -> list[dict]:
+    """The `syndicated` chunk metadata (JSON text) as a list of {title, source, url, published}."""
+    import json
+
+    raw = meta.get("syndicated") or ""
+    try:
+        return [{k: c.get(k, "") for k in ("title", "source", "url", "published")} for c in json.loads(raw)]
+    except (ValueError, TypeError, AttributeError):
+        return []
 
 
 @dataclass(frozen=True)
@@ -42,9 +54,13 @@ class Answer:
     answer: str
     sources: list[Source] = field(default_factory=list)
     retrieved: list[Source] = field(default_factory=list)  # everything the writer was shown
+    notes: list[str] = field(default_factory=list)  # e.g. a date filter read from the question
 
     def as_dict(self) -> dict:
-        return {"answer": self.answer, "sources": [s.as_dict() for s in self.sources]}
+        out = {"answer": self.answer, "sources": [s.as_dict() for s in self.sources]}
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
 
 @dataclass(frozen=True)
@@ -72,9 +88,18 @@ class SearchHit:
     published: str
     score: float
     snippet: str
+    syndicated: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+class SearchResults(list):
+    """`search` results: a plain list of `SearchHit`, plus `notes` on how they were found."""
+
+    def __init__(self, hits: object = (), notes: list[str] | None = None) -> None:
+        super().__init__(hits)
+        self.notes = list(notes or [])
 
 
 @dataclass(frozen=True)

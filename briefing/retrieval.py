@@ -1,76 +1,163 @@
-"""A LangChain retriever over the store, with date/outlet filters and a per-article cap."""
+"""Hybrid retrieval as a LangChain retriever: dense (Chroma) + BM25, fused by reciprocal rank.
+
+Filters (date range, outlets) are pushed down into both sides: Chroma's `where` and a BM25
+weight mask. A per-article cap keeps one long article from filling the context; optional MMR
+trades a little relevance for diversity. If one side fails or finds nothing, the other still
+answers, and the notes say so (peers silently return nothing here).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from briefing.results import Source
+from briefing.filters import Filters
+from briefing.results import Source, syndicated_from
 
-CANDIDATES_PER_RESULT = 4  # dense candidates fetched per chunk kept, before the article cap
+__all__ = ["Filters", "NewsRetriever", "Retrieved", "format_context", "number_sources"]
+
+RRF_K = 60  # the usual reciprocal-rank constant: rank 1 → 1/61
+KEYWORD_FLOOR = 0.2  # BM25 hits scoring below this share of the best one are noise
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Date range (inclusive) and outlets; turned into a Chroma `where` clause."""
+@dataclass
+class Retrieved:
+    """Chunks found for a query, and what the retriever has to say about how it found them."""
 
-    since: date | None = None
-    until: date | None = None
-    sources: tuple[str, ...] = ()
-
-    def where(self) -> dict | None:
-        clauses: list[dict[str, Any]] = []
-        if self.since:
-            clauses.append({"published_int": {"$gte": int(self.since.strftime("%Y%m%d"))}})
-        if self.until:
-            clauses.append({"published_int": {"$lte": int(self.until.strftime("%Y%m%d"))}})
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def __bool__(self) -> bool:
-        return bool(self.since or self.until or self.sources)
+    docs: list[Document]
+    notes: list[str] = field(default_factory=list)
 
 
 class NewsRetriever(BaseRetriever):
-    """Dense retrieval from Chroma: top-k chunks above a similarity floor, at most
-    `per_article` chunks from any one article so a long piece cannot fill the context."""
+    """Top-k chunks for a query, from dense and keyword search fused by reciprocal rank."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Any
     embeddings: Any
+    keyword_index: Any = None
     k: int = 6
     min_relevance: float = 0.2
     per_article: int = 3
     filters: Filters = Filters()
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    mmr: bool = False
+    mmr_lambda: float = 0.7
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
     ) -> list[Document]:
-        vector = self.embeddings.embed_query(query)
-        hits = self.store.query(vector, self.k * CANDIDATES_PER_RESULT, where=self.filters.where())
+        return self.retrieve(query).docs
+
+    def retrieve(self, query: str) -> Retrieved:
+        """Like `invoke`, plus notes on a failed or empty side."""
+        n = max(self.k * 4, 20)
+        notes: list[str] = []
+        dense: list[tuple[str, dict, str, float]] = []
+        keyword: list[tuple[str, float]] = []
+        where = self.filters.where()
+        if self.mode in ("hybrid", "dense"):
+            try:
+                vector = self.embeddings.embed_query(query)
+                dense = [h for h in self.store.query(vector, n, where=where) if h[3] >= self.min_relevance]
+            except Exception as exc:
+                if self.mode == "dense" or self.keyword_index is None:
+                    raise
+                notes.append(f"semantic search failed ({type(exc).__name__}: {exc}); keyword results only")
+        if self.mode in ("hybrid", "bm25") and self.keyword_index is not None:
+            try:
+                hits = self.keyword_index.search(query, n, self.filters)
+                top = hits[0].score if hits else 0.0
+                keyword = [(h.chunk_id, h.score) for h in hits if h.score >= KEYWORD_FLOOR * top]
+            except Exception as exc:
+                if self.mode == "bm25":
+                    raise
+                notes.append(f"keyword search failed ({type(exc).__name__}: {exc}); semantic results only")
+        if self.mode == "hybrid" and not notes and bool(dense) != bool(keyword):
+            notes.append("only semantic search matched" if dense else "only keyword search matched")
+        return Retrieved(self._fuse(dense, keyword), notes)
+
+    def _fuse(
+        self, dense: list[tuple[str, dict, str, float]], keyword: list[tuple[str, float]]
+    ) -> list[Document]:
+        fused: dict[str, float] = {}
+        for rank, (cid, *_rest) in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (cid, _score) in enumerate(keyword):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if not fused:
+            return []
+        sides = (1 if dense else 0) + (1 if keyword else 0)
+        best = sides / (RRF_K + 1)
+        found = {cid: (meta, text) for cid, meta, text, _ in dense}
+        dense_score = {cid: s for cid, _, _, s in dense}
+        kw_score = dict(keyword)
+        order = sorted(fused, key=lambda c: (-fused[c], c))
+        missing = [c for c in order if c not in found]
+        vectors: dict[str, Any] = {}
+        if missing or self.mmr:
+            got = self.store.get_chunks(missing if not self.mmr else order, embeddings=self.mmr)
+            for cid, (meta, text, vec) in got.items():
+                found.setdefault(cid, (meta, text))
+                vectors[cid] = vec
+        docs = []
+        for cid in order:
+            if cid not in found:
+                continue  # deleted between the two searches
+            meta, text = found[cid]
+            extra = {
+                "score": round(fused[cid] / best, 4),
+                "dense_score": dense_score.get(cid),
+                "keyword_score": kw_score.get(cid),
+            }
+            docs.append(
+                Document(
+                    page_content=text,
+                    id=cid,
+                    metadata=meta | {k: v for k, v in extra.items() if v is not None},
+                )
+            )
+        if self.mmr:
+            docs = self._mmr(docs, vectors)
+        return self._cap(docs)
+
+    def _cap(self, docs: list[Document]) -> list[Document]:
         per: dict[str, int] = {}
-        docs: list[Document] = []
-        for chunk_id, meta, text, score in hits:
-            if score < self.min_relevance:
-                continue
-            aid = meta.get("article_id", "")
+        out = []
+        for d in docs:
+            aid = d.metadata.get("article_id", "")
             if per.get(aid, 0) >= self.per_article:
                 continue
             per[aid] = per.get(aid, 0) + 1
-            docs.append(Document(page_content=text, id=chunk_id, metadata=meta | {"score": score}))
-            if len(docs) >= self.k:
+            out.append(d)
+            if len(out) >= self.k:
                 break
-        return docs
+        return out
+
+    def _mmr(self, docs: list[Document], vectors: dict[str, Any]) -> list[Document]:
+        """Maximal marginal relevance over the fused ranking (relevance = fused score)."""
+        import numpy as np
+
+        pool = [d for d in docs if vectors.get(d.id) is not None]
+        chosen: list[Document] = []
+        while pool and len(chosen) < self.k * 2:
+
+            def gain(d: Document) -> float:
+                if not chosen:
+                    return d.metadata["score"]
+                v = np.asarray(vectors[d.id])
+                sim = max(float(np.dot(v, np.asarray(vectors[c.id]))) for c in chosen)
+                return self.mmr_lambda * d.metadata["score"] - (1 - self.mmr_lambda) * sim
+
+            best = max(pool, key=gain)
+            chosen.append(best)
+            pool.remove(best)
+        return chosen
 
 
 def number_sources(docs: list[Document], snippet_chars: int = 300) -> tuple[list[Source], dict[str, int]]:
@@ -83,11 +170,8 @@ def number_sources(docs: list[Document], snippet_chars: int = 300) -> tuple[list
         if aid in numbers:
             continue
         numbers[aid] = len(sources) + 1
-        snippet = (
-            d.page_content[:snippet_chars].rsplit(" ", 1)[0] + "…"
-            if len(d.page_content) > snippet_chars
-            else d.page_content
-        )
+        text = d.page_content
+        snippet = text[:snippet_chars].rsplit(" ", 1)[0] + "…" if len(text) > snippet_chars else text
         sources.append(
             Source(
                 n=numbers[aid],
@@ -97,6 +181,7 @@ def number_sources(docs: list[Document], snippet_chars: int = 300) -> tuple[list
                 url=m.get("url", ""),
                 published=m.get("published", ""),
                 snippet=snippet,
+                syndicated=syndicated_from(m),
             )
         )
     return sources, numbers
@@ -116,6 +201,9 @@ def format_context(docs: list[Document], numbers: dict[str, int]) -> str:
             head += f", {m['published']})" if m.get("published") else ")"
         elif m.get("published"):
             head += f" ({m['published']})"
+        also = [c["source"] for c in syndicated_from(m) if c.get("source")]
+        if also:
+            head += " [also published by " + ", ".join(also) + "]"
         ordered = sorted(parts, key=lambda d: int(d.metadata.get("chunk", 0)))
         blocks.append(head + "\n" + "\n...\n".join(d.page_content for d in ordered))
     return "\n\n".join(blocks)

@@ -7,9 +7,11 @@ would try to download a model). The collection records which embedding model bui
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -167,10 +169,13 @@ class Store:
             )
 
     def delete_articles(self, article_ids: Iterable[str]) -> None:
+        """Delete articles' chunks, and forget the syndicated copies merged into them."""
         ids = list(article_ids)
         for s in range(0, len(ids), 500):
             part = ids[s : s + 500]
             self._call(lambda p=part: self.collection.delete(where={"article_id": {"$in": p}}), "delete")
+            self._call(lambda p=part: self.aliases.delete(where={"canonical": {"$in": p}}), "delete copies")
+            self._call(lambda p=part: self.aliases.delete(ids=p), "delete copies")
 
     def reset(self) -> None:
         """Drop and recreate the collection (used by `ingest --rebuild`)."""
@@ -180,6 +185,12 @@ class Store:
         except Exception as exc:
             if "not" not in str(exc).lower():
                 raise
+        try:
+            self._call(lambda: self.client.delete_collection(f"{name}_aliases"), "delete the copies")
+        except Exception as exc:
+            if "not" not in str(exc).lower():
+                raise
+        self.__dict__.pop("aliases", None)
         self.collection = self._open()
 
     # ------------------------------------------------------------ reading
@@ -264,7 +275,8 @@ class Store:
     # ------------------------------------------------------------ collection-level stamps
 
     def _meta(self) -> dict:
-        col = self._call(lambda: self.client.get_collection(self.settings.collection, embedding_function=None), "read")
+        name = self.settings.collection
+        col = self._call(lambda: self.client.get_collection(name, embedding_function=None), "read")
         return dict(col.metadata or {})
 
     def generation(self) -> int:
@@ -279,10 +291,19 @@ class Store:
         dates = [m.get("published", "") for m in self.metadatas()]
         return max((d for d in dates if d), default=None)
 
-    def touch(self, newest: str | None = None) -> None:
-        """Record a write: bump the generation and, if given, a newer newest date."""
+    def outlets(self) -> list[str]:
+        """Every outlet name seen at ingest (kept on the collection; scanned if unknown)."""
+        meta = self._meta()
+        if "outlets" in meta:
+            return json.loads(meta["outlets"])
+        return sorted({m.get("source", "") for m in self.metadatas()} - {""})
+
+    def touch(self, newest: str | None = None, outlets: Iterable[str] = ()) -> None:
+        """Record a write: bump the generation; remember a newer newest date and new outlets."""
         meta = self._meta()
         meta["generation"] = int(meta.get("generation", 0)) + 1
+        known = set(json.loads(meta.get("outlets", "[]"))) | {o for o in outlets if o}
+        meta["outlets"] = json.dumps(sorted(known))
         if newest and newest > str(meta.get("newest_published", "")):
             meta["newest_published"] = newest
         elif newest is None and self.count_chunks() == 0:
@@ -316,3 +337,61 @@ class Store:
             i: (m or {}, d or "", vecs[n] if vecs is not None else None)
             for n, (i, m, d) in enumerate(zip(page["ids"], page["metadatas"], page["documents"], strict=True))
         }
+
+    # ------------------------------------------------------------ syndicated copies
+
+    @cached_property
+    def aliases(self):  # noqa: ANN201 - chromadb Collection
+        """Copies of stored articles (same wire story, another outlet): id → canonical article.
+
+        Kept in a small side collection so a re-ingested copy is recognised as unchanged
+        without storing its chunks twice. Records carry a dummy 1-d vector (Chroma needs one).
+        """
+        name = f"{self.settings.collection}_aliases"
+        return self._call(lambda: self.client.get_or_create_collection(name, embedding_function=None), "open")
+
+    def get_aliases(self, ids: list[str]) -> dict[str, dict]:
+        if not ids:
+            return {}
+        page = self._call(lambda: self.aliases.get(ids=ids, include=["metadatas"]), "read copies")
+        return {i: m or {} for i, m in zip(page["ids"], page["metadatas"], strict=True)}
+
+    def aliases_of(self, canonical_ids: list[str]) -> dict[str, list[dict]]:
+        """canonical id → metadata of the copies merged into it."""
+        if not canonical_ids:
+            return {}
+        where = {"canonical": {"$in": canonical_ids}}
+        page = self._call(lambda: self.aliases.get(where=where, include=["metadatas"]), "read copies")
+        out: dict[str, list[dict]] = {}
+        for i, m in zip(page["ids"], page["metadatas"], strict=True):
+            out.setdefault(m["canonical"], []).append({"article_id": i, **m})
+        for copies in out.values():
+            copies.sort(key=lambda c: (c.get("source", ""), c["article_id"]))
+        return out
+
+    def add_aliases(self, records: dict[str, dict]) -> None:
+        if records:
+            ids = list(records)
+            self._call(
+                lambda: self.aliases.upsert(
+                    ids=ids, embeddings=[[1.0]] * len(ids), metadatas=[records[i] for i in ids]
+                ),
+                "record copies",
+            )
+
+    def article_text(self, article_id: str) -> str:
+        """An article's full text, rebuilt from its chunks (their overlaps removed)."""
+        text = ""
+        for meta, chunk in self.article_chunks(article_id):
+            start = int(meta.get("start", len(text)))
+            text = text[:start] + chunk if start <= len(text) else text + "\n\n" + chunk
+        return text
+
+    def set_article_metadata(self, article_id: str, **fields: Any) -> None:
+        """Change metadata fields on every chunk of an article (e.g. its syndicated copies)."""
+        page = self._call(
+            lambda: self.collection.get(where={"article_id": article_id}, include=["metadatas"]), "read"
+        )
+        if page["ids"]:
+            metas = [(m or {}) | fields for m in page["metadatas"]]
+            self._call(lambda: self.collection.update(ids=page["ids"], metadatas=metas), "update")

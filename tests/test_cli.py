@@ -51,7 +51,7 @@ def test_ask_json_shape(cli_store: Path) -> None:
     assert set(data) == {"answer", "sources"}
     assert "U.S. politics" in data["answer"] and "[1]" in data["answer"]
     [src] = data["sources"]
-    assert set(src) == {"n", "article_id", "title", "source", "url", "published", "snippet"}
+    assert set(src) == {"n", "article_id", "title", "source", "url", "published", "snippet", "syndicated"}
     assert (src["n"], src["published"]) == (1, "2023-11-10")
 
 
@@ -64,7 +64,7 @@ def test_ask_streams_text_then_sources(cli_store: Path) -> None:
 def test_search_and_stats_json_shapes(cli_store: Path) -> None:
     out = run("search", "Putin", "--k", "3", "--json", store=cli_store)
     [hit] = json.loads(out.stdout)["results"]
-    assert set(hit) == {"article_id", "title", "source", "url", "published", "score", "snippet"}
+    assert set(hit) == {"article_id", "title", "source", "url", "published", "score", "snippet", "syndicated"}
     stats = json.loads(run("stats", "--json", store=cli_store).stdout)
     assert (stats["articles"], stats["embedding_model"]) == (1, "all-MiniLM-L6-v2-int8")
     assert stats["chunks"] >= 2
