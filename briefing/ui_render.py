@@ -1,0 +1,277 @@
+"""HTML for the web app, built from the API's result objects, with every outside string escaped.
+
+Why a module of its own: this is the one place where article text and model output meet the
+page. Everything from an article, a feed or a model goes through `esc`, so `<script>`,
+`<img onerror>` or a Markdown link inside an article shows as text and never runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from briefing.results import Stats
+
+# Characters that mean something to Markdown, KaTeX or a JS template, as inert entities.
+_INERT = str.maketrans(
+    {
+        "[": "&#91;",
+        "]": "&#93;",
+        "!": "&#33;",
+        "*": "&#42;",
+        "_": "&#95;",
+        "`": "&#96;",
+        "~": "&#126;",
+        "\\": "&#92;",
+        "$": "&#36;",
+        "{": "&#123;",
+        "}": "&#125;",
+        "|": "&#124;",
+        "#": "&#35;",
+        '"': "&#34;",
+        "'": "&#39;",
+    }
+)
+_CITE = re.compile(r"&#91;(\d{1,3})&#93;")
+
+
+def esc(text: Any) -> str:
+    """Any outside text as inert text: no tags, no Markdown, no math, no template syntax."""
+    return html.escape("" if text is None else str(text), quote=False).translate(_INERT)
+
+
+def safe_href(url: Any) -> str | None:
+    """An http(s) link, attribute-escaped; anything else (javascript:, data:) is not linked."""
+    url = str(url or "").strip()
+    ok = url.lower().startswith(("http://", "https://"))
+    return html.escape(url, quote=False).replace('"', "&#34;").replace("'", "&#39;") if ok else None
+
+
+def cited(text: str, anchor: str = "source") -> str:
+    """Escaped text whose `[n]` markers link to the sources panel's entry `n`."""
+    return _CITE.sub(rf"<a class='cite' href='#{anchor}-\1'>[\1]</a>", esc(text))
+
+
+def _as_dict(obj: Any) -> Any:
+    """A result object (dataclass, pydantic model or dict) as plain dicts and lists."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _as_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, Mapping):
+        return {str(k): _as_dict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_as_dict(x) for x in obj]
+    return obj
+
+
+def _get(obj: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        value = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+        if value not in (None, ""):
+            return value
+    return default
+
+
+def _title_link(title: Any, url: Any) -> str:
+    label = esc(title or "(untitled)")
+    href = safe_href(url)
+    return f"<a href='{href}' target='_blank' rel='noopener noreferrer'>{label}</a>" if href else label
+
+
+def sources_html(sources: Iterable[Any], heading: str = "Sources", anchor: str = "source") -> str:
+    """The sources panel: number, linked title, outlet · date, and the cited snippet."""
+    items = []
+    for i, s in enumerate(sources, 1):
+        n = _get(s, "n", default=i)
+        meta = " · ".join(esc(x) for x in (_get(s, "source"), _get(s, "published")) if x)
+        snippet = _get(s, "snippet", default="")
+        items.append(
+            f"<li id='{anchor}-{int(n)}' class='source'><span class='n'>[{int(n)}]</span> "
+            + _title_link(_get(s, "title"), _get(s, "url"))
+            + (f"<div class='meta'>{meta}</div>" if meta else "")
+            + (f"<blockquote>{esc(snippet)}</blockquote>" if snippet else "")
+            + "</li>"
+        )
+    body = f"<ol class='sources'>{''.join(items)}</ol>" if items else "<p class='muted'>No sources yet.</p>"
+    return f"<div class='panel'><h3>{esc(heading)}</h3>{body}</div>"
+
+
+def user_bubble(text: str) -> str:
+    return esc(text)
+
+
+def answer_bubble(text: str) -> str:
+    """The chat bubble of an answer: escaped, its citation markers linked to the panel."""
+    return cited(text)
+
+
+def notice(text: str, kind: str = "info") -> str:
+    """A one-line message box (kind: info, warn, error)."""
+    return f"<div class='notice {kind}'>{esc(text)}</div>"
+
+
+# ------------------------------------------------------------------ briefings
+
+
+def _flags_html(neutrality: Any) -> str:
+    """Neutrality findings: a score and each flagged span with its reason, when present."""
+    if not neutrality:
+        return ""
+    data = _as_dict(neutrality)
+    if not isinstance(data, Mapping):
+        return f"<div class='flags'>Neutrality: {esc(data)}</div>"
+    flags = data.get("flags") or data.get("flagged") or data.get("spans") or []
+    parts = []
+    for key in ("score", "loaded_rate", "subjectivity", "neutral"):
+        if key in data and not isinstance(data[key], (list, dict)):
+            parts.append(f"{esc(key.replace('_', ' '))}: {esc(data[key])}")
+    items = "".join(
+        "<li><q>{}</q> — {}</li>".format(
+            esc(_get(f, "text", "span", "word", default="")), esc(_get(f, "reason", "kind", default=""))
+        )
+        if isinstance(f, Mapping)
+        else f"<li>{esc(f)}</li>"
+        for f in flags
+    )
+    head = (
+        "Neutrality: "
+        + ("; ".join(parts) if parts else "checked")
+        + (f", {len(flags)} flagged" if flags else ", nothing flagged")
+    )
+    return (
+        f"<details class='flags'><summary>{head}</summary><ul>{items}</ul></details>"
+        if items
+        else f"<div class='flags'>{head}</div>"
+    )
+
+
+def brief_html(result: Any, heading: str = "") -> str:
+    """A topic briefing (text with citations, its sources, neutrality flags)."""
+    data = _as_dict(result)
+    text = _get(data, "briefing", "summary", "text", "answer", default="")
+    sources = _get(data, "sources", default=[]) or []
+    out = [f"<h3>{esc(heading)}</h3>" if heading else ""]
+    out.append(f"<div class='brief-text'>{cited(text, 'brief-source')}</div>")
+    out.append(_flags_html(_get(data, "neutrality")))
+    out.append(sources_html(sources, "Sources", anchor="brief-source"))
+    return "<div class='brief'>" + "".join(out) + "</div>"
+
+
+def daily_html(daily: Any) -> str:
+    """The daily briefing: per story a headline, its summary, the outlets, what differs, flags."""
+    data = _as_dict(daily)
+    day = _get(data, "date", default="")
+    days = _get(data, "days", default=1)
+    stories = _get(data, "stories", default=[]) or []
+    label = f"{esc(day)}" + (
+        f" (and the {int(days) - 1} days before)" if isinstance(days, int) and days > 1 else ""
+    )
+    if not stories:
+        empty = "<p class='muted'>No articles on this date.</p>"
+        return f"<div class='daily'><h2>Briefing for {label}</h2>{empty}</div>"
+    out = [f"<div class='daily'><h2>Briefing for {label}</h2><p class='muted'>{len(stories)} stories</p>"]
+    for i, story in enumerate(stories, 1):
+        anchor = f"story{i}-source"
+        sources = _get(story, "sources", default=[]) or []
+        outlets = sorted({str(_get(s, "source", default="")) for s in sources} - {""})
+        out.append(f"<section class='story' id='story-{i}'><h3>{esc(_get(story, 'headline', 'title'))}</h3>")
+        out.append(f"<p>{cited(_get(story, 'summary', 'briefing', 'text', default=''), anchor)}</p>")
+        differs = _get(story, "differences", "framing", "differs")
+        if differs:
+            out.append(f"<p class='differs'><b>How outlets differ:</b> {esc(differs)}</p>")
+        if outlets:
+            out.append(f"<div class='meta'>Covered by: {esc(', '.join(outlets))}</div>")
+        out.append(_flags_html(_get(story, "neutrality")))
+        out.append(
+            sources_html(sources, "Sources", anchor=anchor).replace("<h3>", "<h4>").replace("</h3>", "</h4>")
+        )
+        out.append("</section>")
+    out.append("</div>")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ status and library
+
+
+def status_html(stats: Stats, settings: Any, *, login: bool) -> str:
+    """Everything a user needs to know about where answers come from."""
+    if stats.writer == "extractive":
+        writer = "extractive (quotes retrieved sentences; no generative model, fully offline)"
+    else:
+        writer = f"OpenAI-compatible chat model <code>{esc(settings.model)}</code>"
+        base = safe_href(settings.openai_base_url) or "api.openai.com"
+        writer += f" at <code>{base}</code>"
+    store = (
+        f"Chroma server <code>{esc(stats.store)}</code>"
+        if settings.chroma_url
+        else f"<code>{esc(stats.store)}</code>"
+    )
+    dates = f"{esc(stats.first_date)} … {esc(stats.last_date)}" if stats.first_date else "none"
+    rows = [
+        ("Writer", writer),
+        ("Embedding model", f"<code>{esc(stats.embedding_model)}</code>"),
+        ("Store", f"{store}, collection <code>{esc(stats.collection)}</code>"),
+        (
+            "Articles",
+            f"{stats.articles:,}"
+            + (f" ({stats.incomplete_articles} incomplete)" if stats.incomplete_articles else ""),
+        ),
+        ("Chunks", f"{stats.chunks:,}"),
+        ("Dates", dates),
+        ("Outlets", f"{len(stats.sources)}"),
+        ("Login", "required" if login else "off"),
+    ]
+    table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    outlets = "".join(f"<tr><td>{esc(name)}</td><td>{n}</td></tr>" for name, n in stats.sources.items())
+    return (
+        f"<div class='panel status'><table>{table}</table>"
+        + (f"<h4>Articles per outlet</h4><table>{outlets}</table>" if outlets else "")
+        + "</div>"
+    )
+
+
+def status_line(stats: Stats) -> str:
+    """The one-line summary under the title."""
+    if not stats.chunks:
+        text = "The collection is empty: add articles in the Library tab (or run `briefing ingest`)."
+        return f"<div class='notice warn' id='empty-notice'>{esc(text)}</div>"
+    dates = f", {esc(stats.first_date)} … {esc(stats.last_date)}" if stats.first_date else ""
+    return (
+        f"<div class='statusline'>{stats.articles:,} articles from {len(stats.sources)} outlets{dates} · "
+        f"writer: {esc(stats.writer)} · embeddings: {esc(stats.embedding_model)}</div>"
+    )
+
+
+def article_html(title: str, meta: str, url: str, text: str) -> str:
+    """One article's full text, escaped, for the library preview."""
+    paras = "".join(f"<p>{esc(p)}</p>" for p in text.split("\n\n") if p.strip())
+    return (
+        f"<div class='panel article'><h3>{_title_link(title, url)}</h3><div class='meta'>{esc(meta)}</div>"
+        f"{paras or '<p class=muted>(no text)</p>'}</div>"
+    )
+
+
+CSS = """
+.panel h3 { margin: .2em 0 .4em; }
+ol.sources { list-style: none; padding-left: 0; margin: 0; }
+li.source { margin: 0 0 .8em; padding: .4em .6em; border-left: 3px solid var(--color-accent); }
+li.source:target { background: var(--color-accent-soft); }
+li.source .n { font-weight: 600; }
+li.source blockquote { margin: .3em 0 0; font-size: .9em; opacity: .85; white-space: pre-wrap; }
+.meta { font-size: .85em; opacity: .75; }
+.muted { opacity: .65; }
+a.cite { text-decoration: none; font-size: .85em; vertical-align: super; }
+.notice { padding: .5em .8em; border-radius: 6px; margin: .3em 0; }
+.notice.warn { background: #fff4d6; color: #5c4400; }
+.notice.error { background: #ffe1e1; color: #6b0000; }
+.notice.info { background: var(--color-accent-soft); }
+.statusline { font-size: .9em; opacity: .8; }
+.story { border-bottom: 1px solid var(--border-color-primary); padding: .6em 0; }
+.flags { font-size: .85em; margin: .3em 0; }
+.status th { text-align: left; padding-right: 1.5em; white-space: nowrap; }
+.article p { white-space: pre-wrap; }
+"""
