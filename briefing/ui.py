@@ -6,7 +6,6 @@ outside string is escaped); the work happens in the API, the same one the CLI ca
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -30,7 +29,6 @@ EXAMPLES = [
 ]
 ARTICLE_COLUMNS = ["date", "outlet", "title", "url", "id"]
 SEARCH_COLUMNS = ["date", "outlet", "title", "url", "id", "score"]
-NOT_YET = "{} is not available in this version of briefing yet."
 
 
 class AuthConfigError(ValueError):
@@ -152,17 +150,19 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
     # ------------------------------------------------------------ briefing
 
     def daily(day: str | None, days: Any) -> tuple[str, Any, Any]:
-        if not hasattr(b, "daily"):
-            return R.notice(NOT_YET.format("The daily briefing"), "warn"), gr.skip(), gr.skip()
+        """The daily briefing, rendered, with its Markdown and JSON files to download."""
+        hide = gr.update(visible=False)
         try:
             result = b.daily(date=day or None, days=_days(days))
-        except Exception as exc:  # noqa: BLE001 - a bad date or a model error, shown in one line
-            return R.notice(f"Error: {exc}", "error"), gr.update(visible=False), gr.update(visible=False)
-        stamp = re.sub(r"[^0-9A-Za-z-]", "", str(getattr(result, "date", day or "latest"))) or "latest"
+        except Exception as exc:  # noqa: BLE001 - a bad date or an empty collection, in one line
+            return R.notice(f"Error: {exc}", "error"), hide, hide
+        stamp = re.sub(r"[^0-9-]", "", result.date) or "latest"
+        if result.days > 1:
+            stamp += f"-{result.days}d"
         md_path = export_dir / f"briefing-{stamp}.md"
         json_path = export_dir / f"briefing-{stamp}.json"
-        md_path.write_text(_render(result, "markdown"), encoding="utf-8")
-        json_path.write_text(_render(result, "json"), encoding="utf-8")
+        md_path.write_text(result.to_markdown(), encoding="utf-8")
+        json_path.write_text(result.to_json() + "\n", encoding="utf-8")
         return (
             R.daily_html(result),
             gr.update(value=str(md_path), visible=True),
@@ -170,11 +170,10 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
         )
 
     def brief(topic: str, since: str | None, until: str | None, outlets: Any) -> str:
+        """A short neutral briefing on a topic, within the chat's date and outlet filters."""
         topic = (topic or "").strip()
         if not topic:
             return R.notice("Type a topic to be briefed on, e.g. “Gaza ceasefire”.", "info")
-        if not hasattr(b, "brief"):
-            return R.notice(NOT_YET.format("Briefing on a topic"), "warn")
         try:
             result = b.brief(topic, since=since, until=until, sources=_outlets(outlets))
         except Exception as exc:  # noqa: BLE001
@@ -215,8 +214,10 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
                 continue
             if not re.match(r"^https?://\S+$", url, re.I):
                 rows.append([url[:200], "refused", "not an http(s) URL"])
-            elif not _accepts_urls(b):
-                rows.append([url[:200], "refused", NOT_YET.format("Ingesting from URLs")])
+            elif not _accepts_urls():
+                rows.append(
+                    [url[:200], "refused", "ingesting from URLs is not available in this version yet"]
+                )
             else:
                 todo.append((url, url))
         for i, (label, item) in enumerate(todo):
@@ -434,31 +435,11 @@ def _counts(report: Any) -> str:
     return ", ".join(parts)
 
 
-def _accepts_urls(b: Briefing) -> bool:
-    """Whether this version's ingest takes http(s) URLs (added by the URL-ingest work)."""
-    import briefing.articles as articles
-    import briefing.ingest as ingest
+def _accepts_urls() -> bool:
+    """Whether this version's `Briefing.ingest` takes http(s) URLs (it fetches them itself)."""
+    import briefing.ingest
 
-    names = set(dir(articles)) | set(dir(ingest))
-    return any("url" in n.lower() and n.lower().startswith(("load", "fetch", "ingest")) for n in names)
-
-
-def _render(result: Any, fmt: str) -> str:
-    """A daily briefing as `markdown` or `json`, with whichever renderer the digest offers."""
-    for name in (f"to_{fmt}", f"as_{fmt}", fmt, "to_md" if fmt == "markdown" else "to_dict"):
-        fn = getattr(result, name, None)
-        if callable(fn):
-            out = fn()
-            return out if isinstance(out, str) else json.dumps(out, ensure_ascii=False, indent=2)
-    try:
-        import briefing.digest as digest
-
-        fn = getattr(digest, f"render_{fmt}", None) or getattr(digest, f"to_{fmt}", None)
-        if callable(fn):
-            return fn(result)
-    except ImportError:
-        pass
-    return json.dumps(R._as_dict(result), ensure_ascii=False, indent=2, default=str)
+    return hasattr(briefing.ingest, "is_url")
 
 
 def launch(b: Briefing, *, prevent_thread_lock: bool = False, **kwargs: Any) -> Any:

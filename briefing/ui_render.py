@@ -117,78 +117,71 @@ def notice(text: str, kind: str = "info") -> str:
 # ------------------------------------------------------------------ briefings
 
 
-def _flags_html(neutrality: Any) -> str:
-    """Neutrality findings: a score and each flagged span with its reason, when present."""
-    if not neutrality:
-        return ""
-    data = _as_dict(neutrality)
-    if not isinstance(data, Mapping):
-        return f"<div class='flags'>Neutrality: {esc(data)}</div>"
-    flags = data.get("flags") or data.get("flagged") or data.get("spans") or []
-    parts = []
-    for key in ("score", "loaded_rate", "subjectivity", "neutral"):
-        if key in data and not isinstance(data[key], (list, dict)):
-            parts.append(f"{esc(key.replace('_', ' '))}: {esc(data[key])}")
+def neutrality_html(report: Mapping | None, outlets: Mapping | None = None) -> str:
+    """A neutrality report (`NeutralityReport.as_dict()`): what was flagged and why, and how
+    loaded the sources' own wording was (per 100 words), so a reader can judge the framing."""
+    report = report or {}
+    flags = list(report.get("flags") or [])
+    rate = report.get("loaded_per_100_words")
+    if flags:
+        head = f"Neutrality: {len(flags)} phrase{'s' if len(flags) > 1 else ''} flagged"
+    else:
+        head = "Neutrality: no loaded or opinion wording flagged"
+    if rate is not None:
+        head += f" (loaded words per 100: {esc(rate)})"
     items = "".join(
-        "<li><q>{}</q> — {}</li>".format(
-            esc(_get(f, "text", "span", "word", default="")), esc(_get(f, "reason", "kind", default=""))
-        )
-        if isinstance(f, Mapping)
-        else f"<li>{esc(f)}</li>"
+        f"<li><q>{esc(_get(f, 'text', default=''))}</q> <i>{esc(_get(f, 'kind', default=''))}</i>"
+        f" — {esc(_get(f, 'reason', default=''))}</li>"
         for f in flags
     )
-    head = (
-        "Neutrality: "
-        + ("; ".join(parts) if parts else "checked")
-        + (f", {len(flags)} flagged" if flags else ", nothing flagged")
-    )
+    if outlets:
+        rates = " · ".join(f"{esc(o)} {esc(r)}" for o, r in outlets.items())
+        items += f"<li class='muted'>Loaded words per 100 in the sources' own text: {rates}</li>"
+    cls = "flags flagged" if flags else "flags"
     return (
-        f"<details class='flags'><summary>{head}</summary><ul>{items}</ul></details>"
+        f"<details class='{cls}'><summary>{head}</summary><ul>{items}</ul></details>"
         if items
-        else f"<div class='flags'>{head}</div>"
+        else (f"<div class='{cls}'>{head}</div>")
     )
 
 
 def brief_html(result: Any, heading: str = "") -> str:
-    """A topic briefing (text with citations, its sources, neutrality flags)."""
-    data = _as_dict(result)
-    text = _get(data, "briefing", "summary", "text", "answer", default="")
-    sources = _get(data, "sources", default=[]) or []
+    """A topic briefing (`BriefResult`): cited text, neutrality report, sources."""
     out = [f"<h3>{esc(heading)}</h3>" if heading else ""]
-    out.append(f"<div class='brief-text'>{cited(text, 'brief-source')}</div>")
-    out.append(_flags_html(_get(data, "neutrality")))
-    out.append(sources_html(sources, "Sources", anchor="brief-source"))
+    if result.text:
+        out.append(f"<div class='brief-text'>{cited(result.text, 'brief-source')}</div>")
+    else:
+        out.append("<p class='muted'>Nothing in the collection matches this topic.</p>")
+    out.append(neutrality_html(result.neutrality))
+    if result.removed:
+        n = len(result.removed)
+        out.append(f"<div class='meta'>{n} unsupported sentence{'s' if n > 1 else ''} removed.</div>")
+    out.append(sources_html(result.sources, "Sources", anchor="brief-source"))
     return "<div class='brief'>" + "".join(out) + "</div>"
 
 
 def daily_html(daily: Any) -> str:
-    """The daily briefing: per story a headline, its summary, the outlets, what differs, flags."""
-    data = _as_dict(daily)
-    day = _get(data, "date", default="")
-    days = _get(data, "days", default=1)
-    stories = _get(data, "stories", default=[]) or []
-    label = f"{esc(day)}" + (
-        f" (and the {int(days) - 1} days before)" if isinstance(days, int) and days > 1 else ""
-    )
-    if not stories:
-        empty = "<p class='muted'>No articles on this date.</p>"
-        return f"<div class='daily'><h2>Briefing for {label}</h2>{empty}</div>"
-    out = [f"<div class='daily'><h2>Briefing for {label}</h2><p class='muted'>{len(stories)} stories</p>"]
-    for i, story in enumerate(stories, 1):
+    """The daily briefing (`DailyBriefing`): per story a headline, a cited summary, how the
+    outlets' framing differs, the neutrality report and the sources."""
+    span = esc(daily.date) if daily.days == 1 else f"the {daily.days} days to {esc(daily.date)}"
+    out = [f"<div class='daily'><h2>Briefing for {span}</h2>"]
+    if not daily.stories:
+        out.append("<p class='muted'>No articles on this date.</p></div>")
+        return "".join(out)
+    out.append(f"<p class='muted'>{len(daily.stories)} stories from {daily.articles} articles</p>")
+    for i, story in enumerate(daily.stories, 1):
         anchor = f"story{i}-source"
-        sources = _get(story, "sources", default=[]) or []
-        outlets = sorted({str(_get(s, "source", default="")) for s in sources} - {""})
-        out.append(f"<section class='story' id='story-{i}'><h3>{esc(_get(story, 'headline', 'title'))}</h3>")
-        out.append(f"<p>{cited(_get(story, 'summary', 'briefing', 'text', default=''), anchor)}</p>")
-        differs = _get(story, "differences", "framing", "differs")
-        if differs:
-            out.append(f"<p class='differs'><b>How outlets differ:</b> {esc(differs)}</p>")
+        outlets = sorted({s.source for s in story.sources if s.source})
+        out.append(f"<section class='story' id='story-{i}'><h3>{i}. {esc(story.headline)}</h3>")
+        out.append(f"<p>{cited(story.summary, anchor)}</p>")
+        if story.framing:
+            out.append(f"<p class='differs'><b>How outlets differ:</b> {esc(story.framing)}</p>")
         if outlets:
-            out.append(f"<div class='meta'>Covered by: {esc(', '.join(outlets))}</div>")
-        out.append(_flags_html(_get(story, "neutrality")))
-        out.append(
-            sources_html(sources, "Sources", anchor=anchor).replace("<h3>", "<h4>").replace("</h3>", "</h4>")
-        )
+            out.append(f"<div class='meta'>Covered by {len(outlets)}: {esc(', '.join(outlets))}</div>")
+        neutrality = story.neutrality or {}
+        out.append(neutrality_html(neutrality.get("summary"), neutrality.get("outlets_loaded_per_100_words")))
+        listing = sources_html(story.sources, "Sources", anchor=anchor)
+        out.append(listing.replace("<h3>", "<h4>").replace("</h3>", "</h4>"))
         out.append("</section>")
     out.append("</div>")
     return "".join(out)
@@ -272,6 +265,7 @@ a.cite { text-decoration: none; font-size: .85em; vertical-align: super; }
 .statusline { font-size: .9em; opacity: .8; }
 .story { border-bottom: 1px solid var(--border-color-primary); padding: .6em 0; }
 .flags { font-size: .85em; margin: .3em 0; }
+.flags.flagged summary { color: #8a5a00; }
 .status th { text-align: left; padding-right: 1.5em; white-space: nowrap; }
 .article p { white-space: pre-wrap; }
 """

@@ -7,6 +7,7 @@ free 127.0.0.1 port); screenshots of each view go to test-artifacts/ (gitignored
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -201,31 +202,39 @@ def test_streaming_shows_partial_answer(tmp_path, embeddings, corpus) -> None:
 def test_briefing_view(app, driver) -> None:
     from selenium.webdriver.common.by import By
 
-    b, url = app
+    _b, url = app
     _open(driver, url)
     click_tab(driver, "Briefing")
     date_box = driver.find_element(By.CSS_SELECTOR, "#daily-date input")
     wait_for(lambda: date_box.get_attribute("value") == "2023-11-12", what="the newest date preselected")
     driver.find_element(By.CSS_SELECTOR, "#show-daily").click()
-    if hasattr(b, "daily"):
-        wait_for(lambda: "Briefing for 2023-11-12" in text_of(driver, "#daily"), what="the daily briefing")
-        daily = text_of(driver, "#daily")
-        assert "ferry" in daily.lower() and "Baywater Gazette" in daily
-        assert driver.find_element(By.CSS_SELECTOR, "#download-md").is_displayed()
-        assert driver.find_element(By.CSS_SELECTOR, "#download-json").is_displayed()
-    else:
-        wait_for(lambda: "not available" in text_of(driver, "#daily"), what="a clear 'not yet' message")
-    _not_pwned(driver)
-    topic = driver.find_element(By.CSS_SELECTOR, "#topic textarea")
-    topic.send_keys("ferry strike")
-    driver.find_element(By.CSS_SELECTOR, "#brief-me").click()
-    if hasattr(b, "brief"):
-        wait_for(lambda: "Briefing: ferry strike" in text_of(driver, "#brief"), what="the topic briefing")
-        assert "[1]" in text_of(driver, "#brief")
-    else:
-        wait_for(lambda: "not available" in text_of(driver, "#brief"), what="a clear 'not yet' message")
+    wait_for(lambda: "Briefing for 2023-11-12" in text_of(driver, "#daily"), what="the daily briefing")
+    daily = text_of(driver, "#daily")
+    assert "ferry" in daily.lower() and "Baywater Gazette" in daily and "Neutrality" in daily
+    assert "[1]" in daily and driver.find_elements(By.CSS_SELECTOR, "#daily a.cite")
+    assert driver.find_element(By.CSS_SELECTOR, "#download-md").is_displayed()
+    assert driver.find_element(By.CSS_SELECTOR, "#download-json").is_displayed()
     _not_pwned(driver)
     screenshot(driver, "briefing")
+
+    topic = driver.find_element(By.CSS_SELECTOR, "#topic textarea")
+    topic.send_keys("Putin and Gaza")
+    driver.find_element(By.CSS_SELECTOR, "#brief-me").click()
+    wait_for(lambda: "Briefing: Putin and Gaza" in text_of(driver, "#brief"), what="the topic briefing")
+    wait_for(lambda: "[1]" in text_of(driver, "#brief"), what="the briefing's citations")
+    assert "2023-11-10" in text_of(driver, "#brief")
+    _not_pwned(driver)
+
+    date_box.clear()
+    date_box.send_keys("2023-01-01")
+    driver.find_element(By.CSS_SELECTOR, "#show-daily").click()
+    shown = wait_for(
+        lambda: re.search(r"No articles|Error", text_of(driver, "#daily")), what="an empty day answered"
+    )
+    if (
+        shown.group(0) == "Error"
+    ):  # the app stays up and says so in one line; the digest should say "no articles"
+        pytest.xfail(f"Briefing.daily on a day without articles raises: {text_of(driver, '#daily')}")
 
 
 def test_upload_then_listed_in_library(app, driver, tmp_path) -> None:
