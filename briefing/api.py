@@ -273,7 +273,8 @@ class Briefing:
         if articles is None:
             if not topic or not topic.strip():
                 raise ValueError("brief needs a topic or a list of articles")
-            docs = self._retrieve(topic, _filters(since, until, sources), self.settings.brief_k)
+            found = self._retrieve(topic, _filters(since, until, sources), self.settings.brief_k)
+            docs = getattr(found, "docs", found)
             grouped: dict[str, list] = {}
             for d in docs:
                 grouped.setdefault(d.metadata.get("article_id", ""), []).append(d)

@@ -35,7 +35,13 @@ _LOWER_OK = set(
 the a an this that these those its their his her in on at after before during despite while
 some many most several both all more fewer about almost nearly over under since until when
 officials authorities police residents protesters lawmakers critics supporters militant
+it its they he she we there one two three other others
 """.split()
+)
+# "WOODSIDE, California, Nov 15 (Civic Wire) - ": a wire dateline, not part of the claim.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][A-Za-z .]+)?,\s*[A-Z][a-z]{2,8}\.? \d{1,2}\s*"
+    r"(?:\([^)]{1,40}\))?\s*[-–—]+\s*"
 )
 
 
@@ -143,6 +149,7 @@ class ExtractiveBriefer:
                 if words < 6 or words > 60 or key in seen or s.endswith("?") or not s[:1].isupper():
                     continue
                 seen.add(key)
+                s = _DATELINE.sub("", s)
                 neutral = trim(s)
                 if neutral:
                     out.append(_Candidate(neutral, s, d, pos))
@@ -164,6 +171,8 @@ class ExtractiveBriefer:
         topic_vec = vecs[-1] if topic else None
         vecs = vecs[: len(cands)]
         docs = np.array([c.doc for c in cands])
+        # an outlet writing in loaded language is a worse witness even in its cleaner sentences
+        tone = [analyze(a.text).loaded_rate for a in articles] if len(articles) > 1 else [0.0]
         sims = vecs @ vecs.T
         n_docs = len({c.doc for c in cands})
         scores = np.zeros(len(cands), dtype=np.float32)
@@ -179,7 +188,7 @@ class ExtractiveBriefer:
                 overlap = len(t_words & keywords(c.text)) / len(t_words) if t_words else 0.0
                 score += self.topic_weight * (0.7 * float(vecs[i] @ topic_vec) + 0.3 * overlap)
             score += 0.03 if is_attributed(c.text) else 0.0
-            score -= 0.1 * sentence_penalty(c.text)
+            score -= 0.1 * sentence_penalty(c.text) + 0.05 * min(tone[c.doc] if n_docs > 1 else 0.0, 3.0)
             scores[i] = score
         order = sorted(range(len(cands)), key=lambda i: (-scores[i], cands[i].doc, cands[i].position))
         picked: list[int] = []

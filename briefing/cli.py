@@ -303,7 +303,7 @@ def brief(
 
 @app.command()
 def daily(
-    date: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD [newest day in the collection].")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD [newest day in collection].")] = None,
     days: Annotated[int, typer.Option("--days", help="Window of N days ending on --date.")] = 1,
     fmt: Annotated[str, typer.Option("--format", help="md, json or html.")] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
@@ -319,7 +319,8 @@ def daily(
         raise typer.Exit(2)
     with _errors():
         try:
-            text = _briefing(store=store, collection=collection, chroma_url=chroma_url).daily(date, days).render(fmt)
+            b = _briefing(store=store, collection=collection, chroma_url=chroma_url)
+            text = b.daily(date, days).render(fmt)
         except DailyError as exc:
             _err(str(exc))
             raise typer.Exit(2) from None
@@ -334,9 +335,36 @@ def daily(
         typer.echo(text, nl=False)
 
 
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: Annotated[Path, typer.Option("--dataset", help="JSONL: {question, relevant: [url|id], now?}.")],
+    store: StoreOpt = None,
+    collection: CollectionOpt = None,
+    chroma_url: ChromaOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recall@1/5/10 and MRR of dense-only, BM25-only and hybrid retrieval on a gold set."""
+    from briefing.retrieval_eval import evaluate, load_dataset
+
+    with _errors():
+        try:
+            items = load_dataset(dataset)
+        except (OSError, ValueError) as exc:
+            _err(str(exc))
+            raise typer.Exit(2) from None
+        results = evaluate(_briefing(store=store, collection=collection, chroma_url=chroma_url), items)
+    if as_json:
+        _print_json({"dataset": str(dataset), "modes": [r.as_dict() for r in results]})
+        return
+    typer.echo(f"{len(items)} questions from {dataset}")
+    typer.echo(f"{'mode':8s} {'R@1':>7s} {'R@5':>7s} {'R@10':>7s} {'MRR':>7s}")
+    for r in results:
+        typer.echo(f"{r.mode:8s} {r.recall[1]:7.3f} {r.recall[5]:7.3f} {r.recall[10]:7.3f} {r.mrr:7.3f}")
+
+
 @eval_app.command("briefing")
 def eval_briefing(
-    dataset: Annotated[Path, typer.Option("--dataset", help="JSONL: {id, articles:[{title,text}], reference}.")],
+    dataset: Annotated[Path, typer.Option("--dataset", help="JSONL: {id, articles, reference}.")],
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N stories.")] = None,
     sentences: Annotated[int, typer.Option("--sentences", min=1, max=12, help="Briefing length.")] = 3,
     as_json: JsonOpt = False,
@@ -356,7 +384,9 @@ def eval_briefing(
         return
     typer.echo(f"{report.stories} stories, {report.sentences} briefing sentences, {report.seconds}s")
     for name, r in report.rouge.items():
-        typer.echo(f"  {name:9s} ROUGE-1 {r['rouge1']:.4f}  ROUGE-2 {r['rouge2']:.4f}  ROUGE-L {r['rougeL']:.4f}")
+        typer.echo(
+            f"  {name:9s} ROUGE-1 {r['rouge1']:.4f}  ROUGE-2 {r['rouge2']:.4f}  ROUGE-L {r['rougeL']:.4f}"
+        )
     typer.echo(
         f"loaded words per 100: briefings {report.loaded_rate_briefing:.3f}, "
         f"sources {report.loaded_rate_sources:.3f} (ratio {report.loaded_ratio:.3f})"

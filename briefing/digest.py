@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from briefing.articles import Article, ArticleError, derive_title, parse_date, split_sentences
-from briefing.brief import ExtractiveBriefer, attribute
+from briefing.brief import _DATELINE, ExtractiveBriefer, attribute
 from briefing.faithfulness import FaithfulnessChecker, strip_markup
 from briefing.neutrality import analyze, trim
 
@@ -180,7 +180,7 @@ def cluster(vectors: Any, threshold: float) -> list[list[int]]:
 
 def neutral_headline(articles: list[Article], summary_first: str) -> str:
     """The most neutral of the articles' titles (de-loaded if needed), else a lead extract."""
-    best: tuple[int, int, str] | None = None
+    best: tuple[int, float, int, str] | None = None
     for a in articles:
         title = a.title.strip().rstrip(".")
         if not title or len(title) > 160:
@@ -190,11 +190,11 @@ def neutral_headline(articles: list[Article], summary_first: str) -> str:
             continue
         clean = clean.rstrip(".")
         changed = int(clean != title)
-        key = (changed, len(clean), clean)
+        key = (changed, round(analyze(a.text).loaded_rate, 2), len(clean), clean)
         if best is None or key < best:
             best = key
     if best:
-        return best[2]
+        return best[3]
     return derive_title(strip_markup(summary_first) or articles[0].text, limit=100)
 
 
@@ -248,6 +248,7 @@ def story_summary(
             if len(s.split()) < 6 or s.endswith("?"):
                 continue
             t = trim(s)
+            t = _DATELINE.sub("", t) if t else t
             if t:
                 picked.append((attribute(t, articles[0].source), 1))
             if len(picked) >= max_sentences:
@@ -306,6 +307,10 @@ def load_window(store: Any, since: date, until: date) -> tuple[list[Article], An
             start = int(meta.get("start", len(text)))
             text = text[:start] + chunk if start <= len(text) else text + "\n\n" + chunk
         m = parts[0][0]
+        try:  # syndicated copies merged into this article at ingest: other outlets that ran it
+            copies = json.loads(m.get("syndicated") or "[]")
+        except json.JSONDecodeError:
+            copies = []
         articles.append(
             Article(
                 id=aid,
@@ -314,6 +319,7 @@ def load_window(store: Any, since: date, until: date) -> tuple[list[Article], An
                 source=m.get("source", ""),
                 url=m.get("url", ""),
                 published=parse_date(m.get("published") or None),
+                extra={"syndicated": [c for c in copies if isinstance(c, dict)]},
             )
         )
         mean = np.mean(np.asarray([p[2] for p in parts], dtype=np.float32), axis=0)
@@ -345,16 +351,22 @@ def build_daily(
         used = sorted({int(n) for n in re.findall(r"\[(\d{1,3})\]", summary)})
         headline = neutral_headline(arts, summary.split(" [")[0])
         report = analyze(" ".join(strip_markup(s) for s in split_sentences(summary)))
-        outlets = sorted({a.source for a in arts if a.source})
+        listed = [StorySource(a.title, a.source, a.url, a.published_iso, a.id) for a in arts]
+        listed += [
+            StorySource(c.get("title", ""), c.get("source", ""), c.get("url", ""), c.get("published", ""), "")
+            for a in arts
+            for c in a.extra.get("syndicated", [])
+        ]
+        outlets = sorted({s.source for s in listed if s.source})
         story = Story(
             headline=headline,
             summary=summary,
-            sources=[StorySource(a.title, a.source, a.url, a.published_iso, a.id) for a in arts],
+            sources=listed,
             neutrality={
                 "summary": report.as_dict(),
                 "outlets_loaded_per_100_words": {
                     o: round(analyze(" ".join(a.text for a in arts if a.source == o)).loaded_rate, 3)
-                    for o in outlets
+                    for o in sorted({a.source for a in arts if a.source})
                 },
                 "cited": used,
             },
