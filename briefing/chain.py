@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
+from langchain_core.documents import Document
 from langchain_core.runnables import (
     Runnable,
     RunnableBranch,
@@ -25,7 +26,7 @@ from langchain_core.runnables import (
 
 from briefing.config import Settings
 from briefing.extractive import NOTHING_FOUND, ExtractiveWriter, keywords
-from briefing.filters import Filters, outlet_filter, relative_filters
+from briefing.filters import Filters, resolve_question
 from briefing.prompts import load_prompt
 from briefing.retrieval import Retrieved, format_context, number_sources
 
@@ -67,6 +68,46 @@ def search_query(question: str, history: list[Turn]) -> str:
     return question
 
 
+_FENCE = re.compile(r"<\s*/?\s*sources\s*>", re.I)
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def defang(doc: Document) -> Document:
+    """Retrieved text is data, never instructions: it can neither close the prompt's <sources>
+    fence nor carry `[n]` markers that would pass for our citations (an article quoting "[7]"
+    comes out as "(7)", in the prompt, the extractive answer and the snippets alike)."""
+
+    def clean(text: str) -> str:
+        return _MARKER.sub(r"(\1)", _FENCE.sub("(sources)", text))
+
+    meta = dict(doc.metadata)
+    for key in ("title", "source"):
+        if isinstance(meta.get(key), str):
+            meta[key] = clean(meta[key])
+    return Document(page_content=clean(doc.page_content), id=doc.id, metadata=meta)
+
+
+def guard_model(llm: Runnable, settings: Settings) -> Runnable:
+    """The model's stream, with a server failure turned into one clear `ModelServerError` that
+    knows whether text was already out (only then is an extractive fallback still clean)."""
+    from briefing.llm import ModelServerError, server_failure
+
+    def run(inputs: Iterator[dict]) -> Iterator[str]:
+        for x in inputs:
+            started = False
+            try:
+                for piece in llm.stream(x):
+                    started = started or bool(piece)
+                    yield piece
+            except Exception as exc:
+                reason = server_failure(exc, settings)
+                if reason is None:
+                    raise
+                raise ModelServerError(reason + (" mid-answer" if started else ""), started) from exc
+
+    return RunnableGenerator(run)
+
+
 def _citations_valid(text: str, valid: set[int]) -> str:
     """Drop `[n]` markers that point to no retrieved source (invented citations)."""
     return re.sub(r"\s?\[(\d{1,3})\]", lambda m: m.group(0) if int(m.group(1)) in valid else "", text)
@@ -91,23 +132,12 @@ def build_answer_chain(
     def prepare(inputs: dict) -> dict:
         question = str(inputs["question"]).strip()
         history = normalize_history(inputs.get("history"))
-        filters = inputs.get("filters") or Filters()
-        notes: list[str] = []
-        if not (filters.since or filters.until):
-            now = inputs.get("now") or reference_date()
-            found, cleaned = relative_filters(question, now) if now else (None, question)
-            if found:
-                filters = Filters(since=found.since, until=found.until, sources=filters.sources)
-                notes.append(f"only articles {found.describe()} (read from the question, relative to {now})")
-                question = cleaned
-        if not filters.sources:
-            outlet = outlet_filter(question, known_outlets())
-            if outlet:
-                filters = Filters(since=filters.since, until=filters.until, sources=(outlet,))
-                notes.append(f"only articles from {outlet} (named in the question)")
+        today = lambda: inputs.get("now") or reference_date()  # noqa: E731 - only looked up if needed
+        given = inputs.get("filters") or Filters()
+        filters, question, notes = resolve_question(question, given, today, known_outlets)
         query = search_query(question, history)
         got = retrieve(query, filters, inputs.get("k") or settings.top_k) if question else Retrieved([])
-        docs = got.docs
+        docs = [defang(d) for d in got.docs]
         notes.extend(got.notes)
         sources, numbers = number_sources(docs)
         return {
@@ -145,7 +175,7 @@ def build_answer_chain(
         to_prompt = RunnableLambda(
             lambda x: {"context": x["context"], "question": x["question"], "chat_history": x["history"][-8:]}
         )
-        llm = to_prompt | prompt | chat_model() | StrOutputParser()
+        llm = guard_model(to_prompt | prompt | chat_model() | StrOutputParser(), settings)
         writer = RunnableBranch((lambda x: not x["docs"], RunnableLambda(lambda _: NOTHING_FOUND)), llm)
 
     return (RunnableLambda(prepare) | RunnablePassthrough.assign(answer=writer)).with_config(

@@ -62,7 +62,7 @@ def _errors() -> Iterator[None]:
         _err(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
         raise typer.Exit(2) from None
     except Exception as exc:
-        if type(exc).__module__.startswith("openai"):  # server down, 401, 429 after retries...
+        if type(exc).__module__.startswith(("openai", "langchain_openai")):  # down, 401, 429 after retries
             _err(f"model server error ({type(exc).__name__}): {exc}")
             raise typer.Exit(2) from None
         raise
@@ -81,48 +81,63 @@ def _print_json(data: Any) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories (walked).")],
+    paths: Annotated[list[str], typer.Argument(help="Files, directories (walked) or http(s):// URLs.")],
     store: StoreOpt = None,
     collection: CollectionOpt = None,
     chroma_url: ChromaOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Empty the collection first.")] = False,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    watch: Annotated[
+        float | None, typer.Option("--watch", help="Re-ingest every N seconds until stopped (Ctrl-C).")
+    ] = None,
 ) -> None:
-    """Ingest news files (.txt .md .json .jsonl .html, RSS/Atom); idempotent. Exit 1 if any failed."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """Ingest files (.txt .md .json .jsonl .html, RSS/Atom) or URLs; idempotent. Exit 1 if any failed."""
+    import time
 
     with _errors():
         b = _briefing(store=store, collection=collection, chroma_url=chroma_url)
-        console = Console(stderr=True)
-        show = not quiet and not as_json and console.is_terminal
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not show,
-        ) as bar:
-            task = bar.add_task("reading", total=None)
+        report = _ingest_once(b, paths, rebuild, show_bar=not quiet and not as_json)
+        _print_report(report, as_json)
+        while watch:
+            try:
+                time.sleep(watch)
+            except KeyboardInterrupt:
+                break
+            report = _ingest_once(b, paths, False, show_bar=False)
+            if report.changed or report.failed:
+                _print_report(report, as_json)
+    raise typer.Exit(1 if report.failed else 0)
 
-            def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=label[:50])
 
-            report = b.ingest(paths, progress=progress, rebuild=rebuild)
+def _ingest_once(b: Any, paths: list[str], rebuild: bool, show_bar: bool) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    shown = show_bar and console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=not shown) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label[:50])
+
+        return b.ingest(paths, progress=progress, rebuild=rebuild)
+
+
+def _print_report(report: Any, as_json: bool) -> None:
     if as_json:
         _print_json(report.as_dict())
-    else:
-        for f in report.failed:
-            typer.echo(f"failed: {f.path}: {f.reason}", err=True)
-        typer.echo(
-            f"{report.added} added, {report.unchanged} unchanged, {report.replaced} replaced, "
-            f"{report.removed} removed, {len(report.failed)} failed "
-            f"({report.files} files, {report.chunks_written} chunks written)"
-        )
-    raise typer.Exit(1 if report.failed else 0)
+        return
+    for f in report.failed:
+        typer.echo(f"failed: {f.path}: {f.reason}", err=True)
+    merged = f", {report.merged} syndicated copies merged" if report.merged else ""
+    typer.echo(
+        f"{report.added} added, {report.unchanged} unchanged, {report.replaced} replaced, "
+        f"{report.removed} removed, {len(report.failed)} failed "
+        f"({report.files} files, {report.chunks_written} chunks written{merged})"
+    )
 
 
 @app.command()
@@ -279,7 +294,12 @@ def brief(
     """A short neutral briefing on a topic, citing sources as [n], with support scores."""
     with _errors():
         b = _briefing(
-            store=store, collection=collection, chroma_url=chroma_url, writer=writer, model=model, base_url=base_url
+            store=store,
+            collection=collection,
+            chroma_url=chroma_url,
+            writer=writer,
+            model=model,
+            base_url=base_url,
         )
         try:
             result = b.brief(topic, since=since, until=until, sources=source)

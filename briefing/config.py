@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     request_timeout: float = Field(60.0, gt=0)
     max_retries: int = Field(2, ge=0, le=10)
+    fallback_to_extractive: bool = Field(
+        False, description="If the model server fails before any text, answer extractively and say so."
+    )
 
     # --- retrieval and answers
     top_k: int = Field(6, ge=1, le=50, description="Chunks retrieved per question.")
@@ -87,6 +90,7 @@ class Settings(BaseSettings):
     # --- ingest
     chunk_size: int = Field(1000, ge=100, le=20000, description="Characters per chunk.")
     chunk_overlap: int = Field(150, ge=0, le=5000)
+    fetch_timeout: float = Field(20.0, gt=0, description="Seconds per http(s) URL given to ingest.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Files larger than this are refused.")
     max_articles_per_file: int = Field(
         10_000, ge=1, description="A file with more articles is refused (split it)."

@@ -7,6 +7,7 @@ article in the collection (a news archive's "today"), or an explicit `now`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -92,6 +93,30 @@ def relative_filters(question: str, now: date) -> tuple[Filters | None, str]:
     return None, question
 
 
+def resolve_question(
+    question: str, filters: Filters, now: Callable[[], date | None], outlets: Callable[[], list[str]]
+) -> tuple[Filters, str, list[str]]:
+    """Filters implied by the question itself, unless the caller set them: (filters, question, notes).
+
+    Date phrases are removed from the question (they would only add noise to the search);
+    outlet names stay in it.
+    """
+    notes: list[str] = []
+    if not (filters.since or filters.until):
+        today = now()
+        found, cleaned = relative_filters(question, today) if today else (None, question)
+        if found:
+            filters = Filters(since=found.since, until=found.until, sources=filters.sources)
+            notes.append(f"only articles {found.describe()} (read from the question, relative to {today})")
+            question = cleaned
+    if not filters.sources:
+        outlet = outlet_filter(question, outlets())
+        if outlet:
+            filters = Filters(since=filters.since, until=filters.until, sources=(outlet,))
+            notes.append(f"only articles from {outlet} (named in the question)")
+    return filters, question, notes
+
+
 def outlet_filter(question: str, outlets: list[str]) -> str | None:
     """The outlet a question names ("What did the Meridian Post report ..."), if any."""
     for name in sorted(outlets, key=len, reverse=True):
@@ -102,6 +127,19 @@ def outlet_filter(question: str, outlets: list[str]) -> str | None:
 
 
 def _resolve(kind: str, m: re.Match[str], now: date) -> tuple[date, date] | None:
+    """The publication window a date phrase means.
+
+    News of day d is published on d or the day after, so "on d" / "yesterday" cover
+    [d, d+1] (never past `now`); "today" is just `now`.
+    """
+    window = _day_window(kind, m, now)
+    if window is None or kind in ("today", "lastn", "lastunit", "thisweek") or window[0] != window[1]:
+        return window
+    d = window[0]
+    return d, (now if d <= now < d + timedelta(days=1) else d + timedelta(days=1))
+
+
+def _day_window(kind: str, m: re.Match[str], now: date) -> tuple[date, date] | None:
     try:
         if kind == "iso":
             d = date.fromisoformat(m.group(1))

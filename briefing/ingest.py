@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefing.articles import Article, ArticleError, iter_files, load_file
+from briefing.articles import FEED_EXTS, Article, ArticleError, iter_files, load_file
 from briefing.config import Settings
+from briefing.fetch import fetch_articles, is_url
 from briefing.limits import check_articles, one_line
 from briefing.store import Store
 
@@ -122,7 +123,19 @@ class Ingestor:
         articles: list[Article] = []
         origins: set[str] = set()
         refused: dict[Path, str] = {}  # symlinks leading out of a walked folder
-        files = list(iter_files((Path(p) for p in paths), refused))
+        urls = [str(p) for p in paths if is_url(p)]
+        files = list(iter_files((Path(p) for p in paths if not is_url(p)), refused))
+        for n, url in enumerate(urls):
+            if progress:
+                progress(n, len(urls), f"fetching {url[:60]}")
+            report.files += 1
+            try:
+                limit = self.settings.max_file_bytes
+                fetched = fetch_articles(url, timeout=self.settings.fetch_timeout, max_bytes=limit)
+                check_articles(fetched, self.settings)
+                articles.extend(fetched)  # no origin: a feed drops old entries, they stay ours
+            except ArticleError as exc:
+                report.failed.append(Failure(url, one_line(str(exc))))
         report.files += len(refused)
         report.failed.extend(Failure(str(p), reason) for p, reason in refused.items())
         for i, path in enumerate(files):
@@ -143,7 +156,8 @@ class Ingestor:
                 report.failed.append(Failure(str(path), one_line(f"unexpected {type(exc).__name__}: {exc}")))
                 continue
             articles.extend(loaded)
-            origins.add(str(path.resolve()))
+            if path.suffix.lower() not in FEED_EXTS:  # a feed file rolls over: old entries stay
+                origins.add(str(path.resolve()))
         return self.ingest_articles(articles, origins=origins, report=report, progress=progress)
 
     def ingest_articles(
