@@ -171,6 +171,14 @@ class Briefing:
         """
         from briefing.chain import finish
 
+        if self.settings.fallback_to_extractive and self.settings.writer != "extractive":
+            final = None  # the fallback lives in `stream`, which knows whether text was out yet
+            for chunk in self.stream(
+                question, history, since=since, until=until, sources=sources, k=k, now=now
+            ):
+                final = chunk.answer or final
+            assert final is not None
+            return final
         result = self.chain.invoke(self._inputs(question, history, since, until, sources, k, now))
         text, cited = finish(result)
         return Answer(question, text, cited, result["sources"], result.get("notes", []))
@@ -188,19 +196,35 @@ class Briefing:
     ) -> Iterator[AnswerChunk]:
         """Like `ask`, as it is written: sources first, then text deltas, then the final answer."""
         from briefing.chain import finish
+        from briefing.llm import ModelServerError
 
         result: dict = {}
         parts: list[str] = []
-        for piece in self.chain.stream(self._inputs(question, history, since, until, sources, k, now)):
-            if "sources" in piece:
-                result.update(piece)
-                yield AnswerChunk(sources=piece["sources"])
-            if piece.get("answer"):
-                parts.append(piece["answer"])
-                yield AnswerChunk(delta=piece["answer"])
+        try:
+            for piece in self.chain.stream(self._inputs(question, history, since, until, sources, k, now)):
+                if "sources" in piece:
+                    result.update(piece)
+                    yield AnswerChunk(sources=piece["sources"])
+                if piece.get("answer"):
+                    parts.append(piece["answer"])
+                    yield AnswerChunk(delta=piece["answer"])
+        except ModelServerError as exc:
+            if not self.settings.fallback_to_extractive or exc.started or parts or "docs" not in result:
+                raise
+            said = " ".join(c for r, c in result.get("history", []) if r == "assistant")
+            x = result
+            for delta in self.extractive_writer.stream(
+                x["question"], x["docs"], x["numbers"], already_said=said, context=x["query"]
+            ):
+                parts.append(delta)
+                yield AnswerChunk(delta=delta)
+            note = f"{exc}; answered extractively instead (sentences quoted from the sources)"
+            result["notes"] = [*result.get("notes", []), note]
+            result["fallback"] = True
         result["answer"] = "".join(parts)
         text, cited = finish(result)
-        answer = Answer(question, text, cited, result.get("sources", []), result.get("notes", []))
+        retrieved, notes = result.get("sources", []), result.get("notes", [])
+        answer = Answer(question, text, cited, retrieved, notes, result.get("fallback", False))
         yield AnswerChunk(done=True, answer=answer)
 
     def search(

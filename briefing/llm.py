@@ -9,6 +9,39 @@ class ProviderError(RuntimeError):
     """The configured chat model cannot be used; the message says what to set."""
 
 
+class ModelServerError(ProviderError):
+    """The model server failed at run time: down, too slow, 429/5xx after the retries, or a
+    broken stream. `started` tells whether some answer text had already been streamed."""
+
+    def __init__(self, message: str, started: bool = False) -> None:
+        super().__init__(message)
+        self.started = started
+
+
+def server_failure(exc: BaseException, settings: Settings) -> str | None:
+    """A one-line description if `exc` is the model server failing (not our bug), else None."""
+    import json
+
+    import httpx
+    import openai
+
+    where = settings.openai_base_url or "api.openai.com"
+    if isinstance(exc, openai.APITimeoutError):
+        what = f"timed out after {settings.request_timeout:g}s"
+    elif isinstance(exc, openai.APIConnectionError | httpx.TransportError):
+        what = "unreachable or dropped the connection"
+    elif isinstance(exc, openai.RateLimitError):
+        what = "rate limited (HTTP 429)"
+    elif isinstance(exc, openai.APIStatusError):
+        what = f"answered HTTP {exc.status_code}"
+    elif isinstance(exc, openai.OpenAIError | json.JSONDecodeError):
+        what = f"sent a malformed response ({type(exc).__name__})"
+    else:
+        return None
+    retries = f" after {settings.max_retries} retries" if settings.max_retries else ""
+    return f"model server {where} {what}{retries}"
+
+
 def make_chat_model(settings: Settings):  # noqa: ANN201 - langchain_openai.ChatOpenAI
     """`ChatOpenAI` for OpenAI or any compatible base URL (llama.cpp, vLLM, Ollama, LM Studio)."""
     key = settings.api_key()

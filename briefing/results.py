@@ -55,11 +55,14 @@ class Answer:
     sources: list[Source] = field(default_factory=list)
     retrieved: list[Source] = field(default_factory=list)  # everything the writer was shown
     notes: list[str] = field(default_factory=list)  # e.g. a date filter read from the question
+    fallback: bool = False  # the model server failed; the extractive writer answered instead
 
     def as_dict(self) -> dict:
         out = {"answer": self.answer, "sources": [s.as_dict() for s in self.sources]}
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.fallback:
+            out["fallback"] = True
         return out
 
 
