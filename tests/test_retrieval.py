@@ -9,8 +9,6 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
-
 from briefing.articles import load_file
 from tests.conftest import ROOT, SAMPLES
 from tests.support.openai_server import FakeOpenAI
@@ -200,11 +198,19 @@ def test_retrieval_eval_cli_reports_three_modes(sample_store: Path) -> None:
     import subprocess
     import sys
 
-    out = subprocess.run(
-        [sys.executable, "-m", "briefing.cli", "eval", "retrieval", "--dataset", str(ROOT / "samples/eval/retrieval.jsonl"),
-         "--store", str(sample_store), "--json"],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    gold = str(ROOT / "samples/eval/retrieval.jsonl")
+    cmd = [
+        sys.executable,
+        "-m",
+        "briefing.cli",
+        "eval",
+        "retrieval",
+        "--dataset",
+        gold,
+        "--store",
+        str(sample_store),
+    ]
+    out = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     modes = {m["mode"]: m for m in json.loads(out.stdout)["modes"]}
     assert set(modes) == {"dense", "bm25", "hybrid"}
