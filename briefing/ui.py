@@ -90,6 +90,7 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
     upload_dir = Path(tempfile.mkdtemp(prefix="briefing-uploads-"))
     export_dir = Path(tempfile.mkdtemp(prefix="briefing-exports-"))
     max_bytes = b.settings.max_file_bytes
+    outlet_choices = list(b.stats().sources)  # refreshed on every page load and after changes
     upload_label = f"Upload articles ({' '.join(sorted(SUPPORTED_EXTS))}; ≤ {max_bytes / 1e6:g} MB each)"
 
     # ------------------------------------------------------------ shared refreshers
@@ -241,12 +242,12 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
             if (query or "").strip():
                 hits = b.search(query.strip(), 20, since=since, until=until, sources=_outlets(outlets))
                 rows = [[h.published, h.source, h.title, h.url, h.article_id, h.score] for h in hits]
-                return gr.update(value=rows, headers=SEARCH_COLUMNS), f"{len(rows)} matching articles"
+                return _frame(rows, SEARCH_COLUMNS), f"{len(rows)} matching articles"
             arts = b.articles(since=since, until=until, sources=_outlets(outlets))
         except Exception as exc:  # noqa: BLE001 - e.g. a garbled date: say so, keep the table
             return gr.skip(), R.notice(f"Error: {exc}", "error")
         rows = [[a.published, a.source, a.title, a.url, a.article_id] for a in arts]
-        return gr.update(value=rows, headers=ARTICLE_COLUMNS), f"{len(rows)} articles"
+        return _frame(rows, ARTICLE_COLUMNS), f"{len(rows)} articles"
 
     def select_article(evt: gr.SelectData, table: Any) -> tuple[str, str]:
         row = evt.row_value if evt.row_value is not None else table.iloc[evt.index[0]].tolist()
@@ -305,7 +306,11 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
                                     label="Until", include_time=False, type="string", elem_id="until"
                                 )
                             outlet = gr.Dropdown(
-                                label="Outlets", multiselect=True, choices=[], elem_id="outlets"
+                                label="Outlets",
+                                multiselect=True,
+                                choices=outlet_choices,
+                                allow_custom_value=True,
+                                elem_id="outlets",
                             )
                             new = gr.Button("New conversation", elem_id="new-conversation")
                         sources = gr.HTML(R.sources_html([]), elem_id="sources")
@@ -382,7 +387,13 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
                     )
                     lib_since = gr.DateTime(label="Since", include_time=False, type="string", scale=1)
                     lib_until = gr.DateTime(label="Until", include_time=False, type="string", scale=1)
-                    lib_outlet = gr.Dropdown(label="Outlets", multiselect=True, choices=[], scale=2)
+                    lib_outlet = gr.Dropdown(
+                        label="Outlets",
+                        multiselect=True,
+                        choices=outlet_choices,
+                        allow_custom_value=True,
+                        scale=2,
+                    )
                     list_btn = gr.Button("List / search", scale=1, elem_id="list-articles")
                 list_msg = gr.Markdown(elem_id="article-count")
                 table = gr.Dataframe(
@@ -426,6 +437,13 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
         ).then(list_articles, lib_in, [table, list_msg], api_name=False)
     demo.upload_dir = upload_dir  # for tests: where uploads land
     return demo
+
+
+def _frame(rows: list[list[Any]], columns: list[str]) -> Any:
+    """A table with its own headers (a search adds a score column)."""
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _counts(report: Any) -> str:
