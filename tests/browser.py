@@ -21,6 +21,29 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+@contextmanager
+def static_site(directory: Path) -> Iterator[str]:
+    """`directory` served over HTTP on a free 127.0.0.1 port (pages and feeds to ingest by URL)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
 def chromium_missing() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     for path in (CHROMIUM, CHROMEDRIVER):

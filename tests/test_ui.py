@@ -14,7 +14,7 @@ import pytest
 from briefing.config import Settings
 from briefing.ui import AuthConfigError, auth_pairs, safe_upload_name
 from briefing.ui_render import cited, esc, safe_href, sources_html
-from tests.browser import free_port, running_app
+from tests.browser import free_port, running_app, static_site
 from tests.conftest import ROOT, SEED
 
 ARTICLE = """---
@@ -24,6 +24,16 @@ url: https://baywater.example/ferry
 published: 2023-11-12
 ---
 The harbour council approved a new ferry timetable on Sunday, the council's chair said.
+"""
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Northwind Daily</title>
+<item><title>Tunnel rescue reaches final metres</title><link>https://northwind.example/tunnel</link>
+<pubDate>Tue, 28 Nov 2023 08:00:00 GMT</pubDate>
+<description>Rescuers reached the final metres of rubble on Tuesday, officials said.</description></item>
+<item><title>Ferry talks resume</title><link>https://northwind.example/ferry</link>
+<pubDate>Mon, 27 Nov 2023 08:00:00 GMT</pubDate>
+<description>Ferry operators and the union resumed talks on Monday, both said.</description></item>
+</channel></rss>
 """
 
 
@@ -205,6 +215,21 @@ def test_api_uploads_are_checked_and_kept_in_our_folder(served, tmp_path: Path) 
     with pytest.raises(Exception, match=r"(?i)size|large|limit"):
         client.predict([handle_file(str(big))], "", api_name="/ingest")
     assert not [a for a in b.articles() if a.title.startswith("word")]
+
+
+def test_api_ingests_pasted_feed_urls(served, tmp_path: Path) -> None:
+    _b, url = served
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "feed.xml").write_text(FEED, encoding="utf-8")
+    with static_site(tmp_path / "site") as site:
+        urls = f"{site}/feed.xml\n# a comment line\n{site}/missing.html\n"
+        table, message = _client(url).predict([], urls, api_name="/ingest")
+    rows = {r[0]: r[1:] for r in table["data"]}
+    assert rows[f"{site}/feed.xml"] == ["ok", "2 added, 0 unchanged, 0 replaced"], rows
+    assert rows[f"{site}/missing.html"][0] == "failed" and "404" in rows[f"{site}/missing.html"][1]
+    assert "1 of 2 ingested" in message
+    listed, _ = _client(url).predict("", None, None, ["Northwind Daily"], api_name="/articles")
+    assert {r[2] for r in listed["data"]} == {"Tunnel rescue reaches final metres", "Ferry talks resume"}
 
 
 def test_api_list_search_delete(served) -> None:
