@@ -168,7 +168,8 @@ def daily_html(daily: Any) -> str:
     if not daily.stories:
         out.append("<p class='muted'>No articles on this date.</p></div>")
         return "".join(out)
-    out.append(f"<p class='muted'>{len(daily.stories)} stories from {daily.articles} articles</p>")
+    n = len(daily.stories)
+    out.append(f"<p class='muted'>{n} stor{'ies' if n != 1 else 'y'} from {daily.articles} articles</p>")
     for i, story in enumerate(daily.stories, 1):
         anchor = f"story{i}-source"
         outlets = sorted({s.source for s in story.sources if s.source})

@@ -20,6 +20,7 @@ from tests.browser import (
     free_port,
     running_app,
     screenshot,
+    static_site,
     text_of,
     wait_for,
 )
@@ -50,6 +51,12 @@ published: 2023-11-12
 ---
 The harbour council approved a new ferry timetable on Sunday, the council's chair said.
 Ferries will run every 30 minutes from December, according to the plan.
+"""
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Northwind Daily</title>
+<item><title>Ferry talks resume</title><link>https://northwind.example/ferry</link>
+<pubDate>Sat, 11 Nov 2023 08:00:00 GMT</pubDate>
+<description>Ferry operators and the union resumed talks on Saturday, both said.</description></item>
+</channel></rss>
 """
 UPLOAD = """---
 title: Lighthouse museum reopens after repairs
@@ -251,17 +258,21 @@ def test_upload_then_listed_in_library(app, driver, tmp_path) -> None:
     upload.send_keys(f"{good}\n{empty}")
     wait_for(lambda: "lighthouse" in text_of(driver, "#upload"), what="the uploaded file listed")
     wait_for(lambda: "empty" in text_of(driver, "#upload"), what="the second uploaded file listed")
-    driver.find_element(By.CSS_SELECTOR, "#urls textarea").send_keys("not a url\n")
-    driver.find_element(By.CSS_SELECTOR, "#ingest").click()
-    wait_for(lambda: "1 added" in text_of(driver, "#ingest-results"), timeout=90, what="ingest results")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "feed.xml").write_text(FEED, encoding="utf-8")
+    with static_site(tmp_path / "site") as site:
+        driver.find_element(By.CSS_SELECTOR, "#urls textarea").send_keys(f"not a url\n{site}/feed.xml\n")
+        driver.find_element(By.CSS_SELECTOR, "#ingest").click()
+        wait_for(lambda: "2 of 4 ingested" in text_of(driver, "#ingest-message"), timeout=90, what="ingest")
     results = text_of(driver, "#ingest-results")
-    assert "1 added" in results
+    assert "1 added" in results and f"{site}/feed.xml" in results
     assert "failed" in results and "empty.txt" in results  # a bad file gets its own clear row
     assert "not an http(s) URL" in results
     wait_for(
         lambda: "Lighthouse museum reopens" in text_of(driver, "#articles"), what="the new article listed"
     )
     assert "Coastline Courier" in text_of(driver, "#articles")
+    assert "Ferry talks resume" in text_of(driver, "#articles")  # from the pasted feed URL
     assert (b.settings.store_dir).exists()
     [listed] = [a for a in b.articles() if a.source == "Coastline Courier"]
     assert Path(listed.origin).parent.name.startswith("briefing-uploads-")  # our folder, not the client's
@@ -334,3 +345,35 @@ def test_status_view(app, driver) -> None:
     assert "Baywater Gazette" in status and "Evil <b>Outlet</b>" in status
     assert "Login off" in " ".join(status.split())
     screenshot(driver, "status")
+
+
+def test_views_of_the_sample_collection(sample_store: Path, embeddings, tmp_path: Path) -> None:
+    """Each view over samples/news, as a user first sees it (the README's screenshots come from here)."""
+    from selenium.webdriver.common.by import By
+
+    from briefing import Briefing, Settings
+
+    b = Briefing(Settings(store_dir=sample_store, port=free_port(), _env_file=None), embeddings=embeddings)
+    newest = b.stats().last_date
+    with running_app(b) as url, chromium(tmp_path / "profile") as d:
+        _open(d, url)
+        _ask(d, "Who did Putin blame for the escalation in Gaza?")
+        wait_for(lambda: "Sources" in text_of(d, "#sources"), what="the sources")
+        assert d.find_elements(By.CSS_SELECTOR, "#chat a.cite")
+        screenshot(d, "readme-chat")
+        click_tab(d, "Briefing")
+        date_box = d.find_element(By.CSS_SELECTOR, "#daily-date input")
+        wait_for(lambda: date_box.get_attribute("value") == newest, what="the newest date")
+        d.find_element(By.CSS_SELECTOR, "#show-daily").click()
+        wait_for(
+            lambda: f"Briefing for {newest}" in text_of(d, "#daily"), timeout=120, what="the daily briefing"
+        )
+        assert "Covered by" in text_of(d, "#daily")
+        screenshot(d, "readme-briefing")
+        click_tab(d, "Library")
+        wait_for(lambda: f"{b.stats().articles} articles" in text_of(d, "#article-count"), what="the list")
+        screenshot(d, "readme-library")
+        click_tab(d, "Status")
+        wait_for(lambda: "Embedding model" in text_of(d, "#status"), what="the status page")
+        screenshot(d, "readme-status")
+        _not_pwned(d)
