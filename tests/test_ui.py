@@ -259,6 +259,18 @@ def test_api_daily_and_brief(served) -> None:
     assert "Briefing: Putin and Gaza" in page and "id='brief-source-1'" in page
 
 
+def test_empty_collection_says_where_to_start(make_briefing) -> None:
+    import httpx
+
+    b = make_briefing(port=free_port())
+    with running_app(b) as url:
+        chat, sources, _ = _client(url).predict("What happened today?", [], None, None, [], api_name="/ask")
+        assert _text(chat) == "The collection is empty: add articles in the Library tab first."
+        assert "No sources yet" in sources
+        page = httpx.get(url, timeout=30).text
+        assert "Who did Putin blame for the escalation in Gaza?" in page  # examples to start from
+
+
 def test_login_required_when_configured(make_briefing, corpus: Path) -> None:
     import httpx
 
