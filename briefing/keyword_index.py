@@ -133,6 +133,25 @@ class KeywordIndex:
 
     # ------------------------------------------------------------ searching
 
+    def _mask(self, filters: Filters):  # noqa: ANN202 - np.ndarray[bool]
+        import numpy as np
+
+        keep = np.ones(len(self._ids), dtype=bool)
+        if filters.since:
+            keep &= self._dates >= int(filters.since.strftime("%Y%m%d"))
+        if filters.until:
+            keep &= self._dates <= int(filters.until.strftime("%Y%m%d"))
+        if filters.sources:
+            keep &= np.isin(self._sources, list(filters.sources))
+        return keep
+
+    def matching_ids(self, filters: Filters) -> list[str]:
+        """Ids of every chunk that passes the filters (lets dense search skip Chroma's slow `where`)."""
+        import numpy as np
+
+        self.ensure_current()
+        return [self._ids[i] for i in np.nonzero(self._mask(filters))[0]]
+
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[KeywordHit]:
         """Top-k chunks by BM25 that pass the filters (score > 0 only)."""
         import numpy as np
@@ -142,13 +161,7 @@ class KeywordIndex:
             return []
         mask = None
         if filters:
-            keep = np.ones(len(self._ids), dtype=bool)
-            if filters.since:
-                keep &= self._dates >= int(filters.since.strftime("%Y%m%d"))
-            if filters.until:
-                keep &= self._dates <= int(filters.until.strftime("%Y%m%d"))
-            if filters.sources:
-                keep &= np.isin(self._sources, list(filters.sources))
+            keep = self._mask(filters)
             if not keep.any():
                 return []
             mask = keep.astype(np.float32)

@@ -250,10 +250,13 @@ class Store:
         return sorted(pairs, key=lambda p: int(p[0].get("chunk", 0)))
 
     def query(
-        self, embedding: list[float], k: int, where: dict | None = None
+        self, embedding: list[float], k: int, where: dict | None = None, ids: list[str] | None = None
     ) -> list[tuple[str, dict, str, float]]:
-        """Nearest chunks as (id, metadata, text, cosine similarity), best first."""
-        n = self.count_chunks()
+        """Nearest chunks as (id, metadata, text, cosine similarity), best first.
+
+        `ids` restricts the search to those chunks (much faster in Chroma than a `where`).
+        """
+        n = len(ids) if ids is not None else self.count_chunks()
         if n == 0:
             return []
         res = self._call(
@@ -261,6 +264,7 @@ class Store:
                 query_embeddings=[embedding],
                 n_results=min(k, n),
                 where=where,
+                ids=ids,
                 include=["metadatas", "documents", "distances"],
             ),
             "search",
