@@ -132,8 +132,10 @@ class ExtractiveBriefer:
         agreement_weight: float = 0.45,
         position_weight: float = 0.35,
         topic_weight: float = 0.5,
+        max_per_article: int = MAX_SENTENCES_PER_ARTICLE,
     ) -> None:
         self.embeddings = embeddings
+        self.max_per_article = max_per_article
         self.redundancy = redundancy
         self.agreement_weight = agreement_weight
         self.position_weight = position_weight
@@ -143,7 +145,7 @@ class ExtractiveBriefer:
         out: list[_Candidate] = []
         seen: set[str] = set()
         for d, a in enumerate(articles):
-            for pos, s in enumerate(split_sentences(a.text)[:MAX_SENTENCES_PER_ARTICLE]):
+            for pos, s in enumerate(split_sentences(a.text)[: self.max_per_article]):
                 words = len(s.split())
                 key = re.sub(r"\W+", " ", s.lower()).strip()
                 if words < 6 or words > 60 or key in seen or s.endswith("?") or not s[:1].isupper():

@@ -22,6 +22,8 @@ from briefing.brief import _DATELINE, ExtractiveBriefer, attribute
 from briefing.faithfulness import FaithfulnessChecker, strip_markup
 from briefing.neutrality import analyze, trim
 
+MAX_ARTICLES_PER_SUMMARY = 5
+
 
 class DailyError(ValueError):
     """A bad date or window; the message is one line for the user."""
@@ -255,7 +257,7 @@ def story_summary(
                 break
         sources_text = split_sentences(articles[0].text)
     else:
-        chosen, cands, _ = briefer.select(articles, max_sentences)
+        chosen, cands, _ = briefer.select(articles[:MAX_ARTICLES_PER_SUMMARY], max_sentences)
         picked = [(attribute(c.text, articles[c.doc].source), c.doc + 1) for c in chosen]
         sources_text = [c.original for c in cands]
     sents = [f"{s} [{n}]" for s, n in picked]
@@ -336,7 +338,8 @@ def build_daily(
     threshold = getattr(settings, "story_threshold", 0.65)
     max_sentences = getattr(settings, "daily_sentences", 3)
     min_support = getattr(settings, "min_support", 0.6)
-    briefer = ExtractiveBriefer(embeddings)
+    # the lead sentences of at most five articles per story: what a 3-sentence summary draws on
+    briefer = ExtractiveBriefer(embeddings, max_per_article=4)
     stories: list[tuple[tuple, Story]] = []
     for members in cluster(vectors, threshold):
         arts = sorted(
