@@ -61,7 +61,7 @@ def article(n: int, version: int = 1, seed: int = 0) -> dict:
     }
 
 
-def write_corpus(folder: Path, n_articles: int, version: int = 1, seed: int = 0) -> None:
+def write_corpus(folder: Path, n_articles: int, version: int = 1, seed: int = 0, first: int = 0) -> None:
     """The corpus in several formats: .txt and .md (one article each), .json and .jsonl (many).
 
     Version 2 changes the text of every third article (same URL → replaced in place), drops
@@ -70,10 +70,10 @@ def write_corpus(folder: Path, n_articles: int, version: int = 1, seed: int = 0)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    ids = list(range(n_articles))
+    ids = list(range(first, first + n_articles))
     if version == 2:
         ids = [i for i in ids if not (i % 10 == 5 and i % 4 >= 2)] + list(
-            range(n_articles, n_articles + n_articles // 20)
+            range(first + n_articles, first + n_articles + n_articles // 20)
         )
     arts = {i: article(i, 2 if version == 2 and i % 3 == 1 else 1, seed) for i in ids}
     groups: dict[str, list[dict]] = {"batch_a.jsonl": [], "batch_b.json": []}
@@ -233,7 +233,7 @@ def run_trials(
         if mode == "replace":
             shutil.copytree(base, store)
         window = full_first if mode == "first" else full_replace
-        t = Trial(n, mode, kill_after=round(rng.uniform(0.3, window * 1.05), 2))
+        t = Trial(n, mode, kill_after=round(rng.uniform(0.3, window * 0.95), 2))
         proc = subprocess.Popen(
             ingest_cmd(folder),
             env=env_for(store, chunk_size),
