@@ -30,6 +30,7 @@ class EvalDataError(ValueError):
 @dataclass
 class BriefingEvalReport:
     stories: int
+    skipped: list[str]  # ids of stories with no article text
     sentences: int
     rouge: dict[str, dict[str, float]]  # system -> {rouge1, rouge2, rougeL} mean F1
     loaded_rate_briefing: float
@@ -122,25 +123,30 @@ def evaluate(
     loaded_b = loaded_s = words_b = words_s = 0.0
     n_sent = n_supported = 0
     support_sum = 0.0
+    skipped: list[str] = []
     start = time.perf_counter()
     for i, story in enumerate(stories):
+        usable = [a for a in story["articles"] if isinstance(a, dict) and str(a.get("text") or "").strip()]
+        if not usable:
+            skipped.append(str(story.get("id", i)))
+            continue
         try:
-            arts = [make_article(text=a.get("text", ""), title=a.get("title", "")) for a in story["articles"]]
+            arts = [make_article(text=a["text"], title=a.get("title") or "") for a in usable]
         except ArticleError as exc:
             raise EvalDataError(f"story {story.get('id', i)}: {exc}") from None
         result = brief_articles(arts, topic=None, embeddings=embeddings, max_sentences=max_sentences)
         ours = " ".join(strip_markup(s.text) for s in result.sentences)
         outputs = {
             "briefing": ours,
-            "lead3": lead3(story["articles"]),
-            "textrank": textrank("\n\n".join(a["text"] for a in story["articles"]), 3),
+            "lead3": lead3(usable),
+            "textrank": textrank("\n\n".join(a["text"] for a in usable), 3),
         }
         for name, text in outputs.items():
             scores = scorer.score(story["reference"]["text"], text)
             for key in totals[name]:
                 totals[name][key] += scores[key].fmeasure
         rb = analyze(ours)
-        rs = analyze("\n\n".join(a["text"] for a in story["articles"]))
+        rs = analyze("\n\n".join(a["text"] for a in usable))
         loaded_b += rb.loaded_rate * rb.words / 100
         words_b += rb.words
         loaded_s += rs.loaded_rate * rs.words / 100
@@ -150,13 +156,16 @@ def evaluate(
         support_sum += sum(s.support for s in result.sentences)
         if progress:
             progress(i + 1, len(stories))
-    n = len(stories)
+    n = len(stories) - len(skipped)
+    if n == 0:
+        raise EvalDataError(f"{path}: no story has any article text")
     rouge = {s: {k: round(v / n, 4) for k, v in totals[s].items()} for s in systems}
     rate_b = 100 * loaded_b / words_b if words_b else 0.0
     rate_s = 100 * loaded_s / words_s if words_s else 0.0
     supported = n_supported / n_sent if n_sent else 0.0
     return BriefingEvalReport(
         stories=n,
+        skipped=skipped,
         sentences=n_sent,
         rouge=rouge,
         loaded_rate_briefing=round(rate_b, 4),

@@ -402,7 +402,8 @@ def eval_briefing(
     if as_json:
         _print_json(report.as_dict())
         return
-    typer.echo(f"{report.stories} stories, {report.sentences} briefing sentences, {report.seconds}s")
+    skipped = f" ({len(report.skipped)} skipped: no article text)" if report.skipped else ""
+    typer.echo(f"{report.stories} stories{skipped}, {report.sentences} briefing sentences, {report.seconds}s")
     for name, r in report.rouge.items():
         typer.echo(
             f"  {name:9s} ROUGE-1 {r['rouge1']:.4f}  ROUGE-2 {r['rouge2']:.4f}  ROUGE-L {r['rougeL']:.4f}"
