@@ -38,7 +38,8 @@ def test_seed_briefing_is_deterministic(make_briefing):
 
 def test_multi_outlet_articles_are_attributed_and_not_repeated(make_briefing):
     a = make_article(
-        text="Officials said the bridge reopened on Monday after repairs. Traffic returned to normal by noon. "
+        text="Officials said the bridge reopened on Monday after repairs. "
+        "Traffic returned to normal by noon. "
         "The repairs cost 4 million dollars, the city said.",
         title="Bridge reopens",
         source="The Harbor Ledger",

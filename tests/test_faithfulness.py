@@ -18,7 +18,8 @@ def test_supported_and_unsupported_sentences(embeddings):
     checker = FaithfulnessChecker(embeddings, ignore=["The Harbor Ledger"])
     good, number, name, other = checker.check(
         [
-            "According to The Harbor Ledger, Israeli forces entered Al-Shifa hospital in Gaza City on Wednesday. [1]",
+            "According to The Harbor Ledger, Israeli forces entered Al-Shifa hospital in Gaza City "
+            "on Wednesday. [1]",
             "The military said 300 people were detained. [1]",
             "Israeli forces entered Nasser hospital in Gaza City on Wednesday. [1]",
             "SpaceX launched its Starship rocket from Texas on Saturday. [1]",

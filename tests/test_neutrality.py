@@ -48,7 +48,8 @@ def test_trim_removes_loaded_modifiers_and_editorial_clauses_grammatically():
     )
     assert (
         trim(
-            "Militants launched rockets towards Israel, perpetuating the cycle of violence and endangering lives."
+            "Militants launched rockets towards Israel, "
+            "perpetuating the cycle of violence and endangering lives."
         )
         == "Militants launched rockets towards Israel."
     )
