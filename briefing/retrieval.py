@@ -23,7 +23,6 @@ __all__ = ["Filters", "NewsRetriever", "Retrieved", "format_context", "number_so
 
 RRF_K = 60  # the usual reciprocal-rank constant: rank 1 → 1/61
 KEYWORD_FLOOR = 0.2  # BM25 hits scoring below this share of the best one are noise
-MAX_ID_FILTER = 20_000  # above this many matching chunks, Chroma's `where` is the faster filter
 
 
 @dataclass
@@ -84,16 +83,15 @@ class NewsRetriever(BaseRetriever):
             notes.append("only semantic search matched" if dense else "only keyword search matched")
         return Retrieved(self._fuse(dense, keyword), notes)
 
-    def _dense(self, vector: list[float], n: int, where: dict | None) -> list[tuple[str, dict, str, float]]:
-        """Chroma query; a filtered one is restricted by chunk ids from the keyword index's
-        date/outlet arrays when that is a small enough set (3-5x faster than `where`)."""
+    def _dense(self, vector: list[float], n: int, where: dict | None) -> list[tuple[str, Any, Any, float]]:
+        """Nearest chunks: Chroma's index, or, with filters, an exact search in the sidecar over
+        the chunks that pass them (a filtered Chroma query took ~390 ms at 100k chunks)."""
         if where and self.keyword_index is not None:
             try:
-                ids = self.keyword_index.matching_ids(self.filters)
+                hits = self.keyword_index.filtered_dense(vector, n, self.filters)
+                return [(cid, None, None, sim) for cid, sim in hits]
             except Exception:  # noqa: BLE001 - fall back to Chroma's own filtering
-                ids = None
-            if ids is not None and len(ids) <= MAX_ID_FILTER:
-                return self.store.query(vector, n, ids=ids) if ids else []
+                pass
         return self.store.query(vector, n, where=where)
 
     def _fuse(
@@ -108,7 +106,7 @@ class NewsRetriever(BaseRetriever):
             return []
         sides = (1 if dense else 0) + (1 if keyword else 0)
         best = sides / (RRF_K + 1)
-        found = {cid: (meta, text) for cid, meta, text, _ in dense}
+        found = {cid: (meta, text) for cid, meta, text, _ in dense if meta is not None}
         dense_score = {cid: s for cid, _, _, s in dense}
         kw_score = dict(keyword)
         order = sorted(fused, key=lambda c: (-fused[c], c))

@@ -256,13 +256,12 @@ class Store:
 
         `ids` restricts the search to those chunks (much faster in Chroma than a `where`).
         """
-        n = len(ids) if ids is not None else self.count_chunks()
-        if n == 0:
+        if ids is not None and not ids:
             return []
         res = self._call(
             lambda: self.collection.query(
                 query_embeddings=[embedding],
-                n_results=min(k, n),
+                n_results=k,  # Chroma returns fewer when it holds fewer
                 where=where,
                 ids=ids,
                 include=["metadatas", "documents", "distances"],
@@ -315,17 +314,20 @@ class Store:
         meta.pop("hnsw:space", None)
         self._call(lambda: self.collection.modify(metadata=meta), "update the collection's stamps")
 
-    def all_chunks(self) -> Iterator[tuple[str, dict, str]]:
-        """Every chunk as (id, metadata, text), paged."""
+    def all_chunks(self, embeddings: bool = False) -> Iterator[tuple]:
+        """Every chunk as (id, metadata, text), or (id, metadata, text, embedding), paged."""
         offset = 0
+        include = ["metadatas", "documents"] + (["embeddings"] if embeddings else [])
         while True:
             page = self._call(
-                lambda offset=offset: self.collection.get(
-                    include=["metadatas", "documents"], limit=GET_PAGE, offset=offset
-                ),
+                lambda offset=offset: self.collection.get(include=include, limit=GET_PAGE, offset=offset),
                 "read chunks",
             )
-            yield from zip(page["ids"], (m or {} for m in page["metadatas"]), page["documents"], strict=True)
+            metas = (m or {} for m in page["metadatas"])
+            if embeddings:
+                yield from zip(page["ids"], metas, page["documents"], page["embeddings"], strict=True)
+            else:
+                yield from zip(page["ids"], metas, page["documents"], strict=True)
             if len(page["ids"]) < GET_PAGE:
                 return
             offset += GET_PAGE
