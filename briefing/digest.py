@@ -326,6 +326,8 @@ def load_window(store: Any, since: date, until: date) -> tuple[list[Article], An
         )
         mean = np.mean(np.asarray([p[2] for p in parts], dtype=np.float32), axis=0)
         vectors.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
+    if not vectors:  # a day with no articles: an empty briefing, not an error
+        return articles, np.zeros((0, 0), dtype=np.float32)
     return articles, np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
 
 

@@ -117,3 +117,10 @@ def test_cluster_average_link():
     assert cluster(v, 0.9) == [[0, 1], [2, 3]]
     assert cluster(v, 0.0) == [[0, 1, 2, 3]]
     assert cluster(v[:0], 0.5) == []
+
+
+def test_a_day_without_articles_is_an_empty_briefing(sample_briefing) -> None:
+    d = sample_briefing.daily("2023-01-01")
+    assert (d.articles, d.stories) == (0, [])
+    assert "No articles" in d.to_markdown()
+    assert json.loads(d.to_json())["stories"] == []
