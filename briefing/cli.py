@@ -75,6 +75,11 @@ def _briefing(**overrides: Any):  # noqa: ANN202 - briefing.api.Briefing
     return Briefing.from_settings(**{keys.get(k, k): v for k, v in overrides.items()})
 
 
+def _printable(text: str) -> str:
+    """A file name as one line: control characters (a newline in a name) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -131,7 +136,7 @@ def _print_report(report: Any, as_json: bool) -> None:
         _print_json(report.as_dict())
         return
     for f in report.failed:
-        typer.echo(f"failed: {f.path}: {f.reason}", err=True)
+        typer.echo(f"failed: {_printable(f.path)}: {f.reason}", err=True)
     merged = f", {report.merged} syndicated copies merged" if report.merged else ""
     typer.echo(
         f"{report.added} added, {report.unchanged} unchanged, {report.replaced} replaced, "

@@ -70,6 +70,7 @@ def test_cli_prints_one_line_per_bad_file_and_exits_1(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     failed = [line for line in proc.stderr.splitlines() if line.startswith("failed: ")]
     assert len(failed) == 5, proc.stderr
+    assert any("multi\\nline.txt: binary file" in line for line in failed), proc.stderr  # name escaped
     assert proc.stdout.strip().startswith("1 added"), proc.stdout
 
 
