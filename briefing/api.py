@@ -100,7 +100,7 @@ class Briefing:
         return self._make_retriever(filters, k).retrieve(query)
 
     def reference_date(self) -> date | None:
-        """"Today" for questions like "what happened yesterday": the newest article's date."""
+        """The "today" of questions like "what happened yesterday": the newest article's date."""
         from briefing.articles import parse_date
 
         newest = self.store.newest_date()
