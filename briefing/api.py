@@ -74,6 +74,20 @@ class Briefing:
         return self._make_retriever(_filters(since, until, sources), k or self.settings.top_k)
 
     @cached_property
+    def vectorstore(self):  # noqa: ANN201 - langchain_chroma.Chroma
+        """The collection as a LangChain `Chroma` vector store, for composing your own chains.
+
+        Same client, collection and embeddings as this Briefing (chunk metadata as stored).
+        """
+        from langchain_chroma import Chroma
+
+        return Chroma(
+            client=self.store.client,
+            collection_name=self.settings.collection,
+            embedding_function=self.embeddings,
+        )
+
+    @cached_property
     def keyword_index(self):  # noqa: ANN201 - briefing.keyword_index.KeywordIndex
         """The BM25 side of hybrid retrieval, persisted beside the store, rebuilt when stale."""
         from briefing.keyword_index import KeywordIndex

@@ -96,3 +96,5 @@ def test_chain_is_a_composable_runnable(make_briefing) -> None:
     composed = RunnableLambda(lambda q: {"question": q}) | b.chain | RunnableLambda(lambda r: r["answer"])
     assert "U.S. politics" in composed.invoke(QUESTION)
     assert isinstance(b.retriever(k=2).invoke("Putin"), list)
+    [(doc, distance)] = b.vectorstore.similarity_search_with_score("Putin Palestine", k=1)  # langchain-chroma
+    assert doc.metadata["published"] == "2023-11-10" and 0 <= distance < 1
