@@ -284,6 +284,8 @@ def parse_markdown(raw: str, origin: str = "") -> Article:
             loaded = yaml.safe_load(m.group(1))
         except yaml.YAMLError as exc:
             raise ArticleError(f"bad YAML front matter: {str(exc).splitlines()[0]}") from exc
+        except (ValueError, OverflowError) as exc:  # e.g. `title: 0000-00-00`: YAML reads a date
+            raise ArticleError(f"bad value in YAML front matter: {exc}") from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise ArticleError("YAML front matter is not a mapping")
         meta = loaded or {}
