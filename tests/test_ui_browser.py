@@ -140,7 +140,7 @@ def test_chat_answers_with_linked_sources(app, driver) -> None:
     wait_for(lambda: "Sources" in text_of(driver, "#sources"), what="the sources panel")
     sources = text_of(driver, "#sources")
     assert "[1]" in sources and "2023-11-10" in sources
-    cite = driver.find_element(By.CSS_SELECTOR, "#chat a.cite")
+    cite = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#chat a.cite"), what="a linked citation")
     assert cite.get_attribute("href").endswith("#source-1") and cite.text == "[1]"
     assert driver.find_element(By.ID, "source-1").is_displayed()
     screenshot(driver, "chat")
@@ -202,7 +202,8 @@ def test_streaming_shows_partial_answer(tmp_path, embeddings, corpus) -> None:
             wait_for(growing, timeout=60, what="the whole streamed answer")
             assert len(seen) >= 3, f"expected the answer to appear piece by piece, saw {len(seen)} states"
             wait_for(lambda: "[1]" in text_of(d, "#sources"), what="sources after streaming")
-            assert d.find_element(By.CSS_SELECTOR, "#chat a.cite").text == "[1]"
+            cite = wait_for(lambda: d.find_element(By.CSS_SELECTOR, "#chat a.cite"), what="a linked citation")
+            assert cite.text == "[1]"
             screenshot(d, "chat-streaming")
 
 
@@ -356,7 +357,10 @@ def test_views_of_the_sample_collection(sample_store: Path, embeddings, tmp_path
         _open(d, url)
         _ask(d, "Who did Putin blame for the escalation in Gaza?")
         wait_for(lambda: "Sources" in text_of(d, "#sources"), what="the sources")
-        assert d.find_elements(By.CSS_SELECTOR, "#chat a.cite")
+        # the chat bubble and the sources panel are separate components: wait for both to render
+        wait_for(
+            lambda: d.find_elements(By.CSS_SELECTOR, "#chat a.cite"), what="linked citations in the answer"
+        )
         screenshot(d, "readme-chat")
         click_tab(d, "Briefing")
         date_box = d.find_element(By.CSS_SELECTOR, "#daily-date input")
