@@ -143,7 +143,8 @@ def build_app(b: Briefing, *, login: bool = False):  # noqa: ANN201 - gradio.Blo
                         {"role": "user", "content": message},
                         {"role": "assistant", "content": chunk.answer.answer},
                     ]
-                    yield shown, R.sources_html(chunk.answer.sources, "Sources"), "", conv
+                    panel = R.sources_html(chunk.answer.sources, "Sources", notes=chunk.answer.notes)
+                    yield shown, panel, "", conv
         except Exception as exc:  # noqa: BLE001 - the reason goes in the chat; the app stays up
             shown[-1]["content"] = R.esc(f"Error: {exc}")
             yield shown, gr.skip(), "", conv

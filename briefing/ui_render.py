@@ -82,8 +82,12 @@ def _title_link(title: Any, url: Any) -> str:
     return f"<a href='{href}' target='_blank' rel='noopener noreferrer'>{label}</a>" if href else label
 
 
-def sources_html(sources: Iterable[Any], heading: str = "Sources", anchor: str = "source") -> str:
-    """The sources panel: number, linked title, outlet · date, and the cited snippet."""
+def sources_html(
+    sources: Iterable[Any], heading: str = "Sources", anchor: str = "source", notes: Iterable[str] = ()
+) -> str:
+    """The sources panel: number, linked title, outlet · date, the cited snippet, the other
+    outlets that ran the same story, and notes on how they were found (e.g. a date filter read
+    from the question, or one side of hybrid search failing)."""
     items = []
     for i, s in enumerate(sources, 1):
         n = _get(s, "n", default=i)
@@ -94,10 +98,18 @@ def sources_html(sources: Iterable[Any], heading: str = "Sources", anchor: str =
             + _title_link(_get(s, "title"), _get(s, "url"))
             + (f"<div class='meta'>{meta}</div>" if meta else "")
             + (f"<blockquote>{esc(snippet)}</blockquote>" if snippet else "")
+            + _also(_get(s, "syndicated", default=[]) or [])
             + "</li>"
         )
     body = f"<ol class='sources'>{''.join(items)}</ol>" if items else "<p class='muted'>No sources yet.</p>"
+    body += "".join(f"<p class='note muted'>Note: {esc(n)}</p>" for n in notes)
     return f"<div class='panel'><h3>{esc(heading)}</h3>{body}</div>"
+
+
+def _also(copies: list[dict]) -> str:
+    """ "Also published by ..." for syndicated copies stored under one article."""
+    names = [esc(c.get("source", "")) for c in copies if c.get("source")]
+    return f"<div class='meta'>Also published by {', '.join(names)}</div>" if names else ""
 
 
 def user_bubble(text: str) -> str:

@@ -168,6 +168,21 @@ def _text(chat: list[dict]) -> str:
     return " ".join(p.get("text", "") for p in content) if isinstance(content, list) else content
 
 
+def test_sources_panel_shows_copies_and_notes_escaped() -> None:
+    src = {
+        "n": 1,
+        "title": "Wire story",
+        "source": "Civic Wire",
+        "url": "https://civic.example/a",
+        "published": "2023-11-19",
+        "snippet": "Milei won.",
+        "syndicated": [{"source": "Northwind <b>Daily</b>"}, {"source": "Plainview Observer"}],
+    }
+    html = sources_html([src], notes=["only articles on 2023-11-19 <script>x</script>"])
+    assert "Also published by Northwind &lt;b&gt;Daily&lt;/b&gt;, Plainview Observer" in html
+    assert "Note: only articles on 2023-11-19 &lt;script&gt;" in html and "<script>" not in html
+
+
 def test_api_ask_streams_and_reports_bad_dates(served) -> None:
     _b, url = served
     client = _client(url)
