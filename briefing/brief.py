@@ -40,7 +40,7 @@ it its they he she we there one two three other others
 )
 # "WOODSIDE, California, Nov 15 (Civic Wire) - ": a wire dateline, not part of the claim.
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][A-Za-z .]+)?,\s*[A-Z][a-z]{2,8}\.? \d{1,2}\s*"
+    r"^[A-Z][A-Z .'/-]{2,}(?:,\s*[A-Z][A-Za-z .]+)?,\s*[A-Z][a-z]{2,8}\.? \d{1,2}\s*"
     r"(?:\([^)]{1,40}\))?\s*[-–—]+\s*"
 )
 
@@ -104,6 +104,24 @@ def attribute(sentence: str, outlet: str) -> str:
     first = sentence.split(" ", 1)[0]
     head = first.lower() if first.lower().strip(",") in _LOWER_OK else first
     return f"According to {outlet}, {head}{sentence[len(first) :]}"
+
+
+def attribute_runs(items: Sequence[tuple[str, str]]) -> list[str]:
+    """Attribution once per run of sentences from one outlet, as a news writer would do it:
+    "According to X," leads the first sentence of the run that attributes nothing itself,
+    and the run's later sentences continue it ("According to X, ... According to X, ..." reads
+    as a stutter). A sentence from another outlet starts a new run."""
+    out: list[str] = []
+    prev, said = None, False
+    for sentence, outlet in items:
+        if outlet != prev:
+            prev, said = outlet, False
+        if said or not outlet or is_attributed(sentence):
+            out.append(sentence)
+        else:
+            out.append(attribute(sentence, outlet))
+            said = True
+    return out
 
 
 def number_articles(articles: Sequence[Article]) -> list[Source]:
@@ -217,7 +235,8 @@ class ExtractiveBriefer:
     ) -> list[tuple[str, int]]:
         """(sentence with attribution, source number) pairs."""
         chosen, _, _ = self.select(articles, max_sentences, topic)
-        return [(attribute(c.text, articles[c.doc].source), c.doc + 1) for c in chosen]
+        texts = attribute_runs([(c.text, articles[c.doc].source) for c in chosen])
+        return [(t, c.doc + 1) for t, c in zip(texts, chosen, strict=True)]
 
 
 def render(pairs: Sequence[tuple[str, int]]) -> str:
@@ -391,7 +410,8 @@ def brief_articles(
     if writer == "extractive":
         briefer = ExtractiveBriefer(embeddings)
         chosen, cands, vecs = briefer.select(articles, max_sentences, topic)
-        sents = [f"{attribute(c.text, articles[c.doc].source)} [{c.doc + 1}]" for c in chosen]
+        texts = attribute_runs([(c.text, articles[c.doc].source) for c in chosen])
+        sents = [f"{t} [{c.doc + 1}]" for t, c in zip(texts, chosen, strict=True)]
         # checked against the articles' sentences as written (vectors of their de-loaded form)
         support = checker.check(sents, [c.original for c in cands], source_vectors=vecs) if sents else []
         kept = [(s, sup) for s, sup in zip(sents, support, strict=True) if sup.supported]

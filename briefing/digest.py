@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from briefing.articles import Article, ArticleError, derive_title, parse_date, split_sentences
-from briefing.brief import _DATELINE, ExtractiveBriefer, attribute
+from briefing.brief import _DATELINE, ExtractiveBriefer, attribute_runs
 from briefing.faithfulness import FaithfulnessChecker, strip_markup
 from briefing.neutrality import analyze, trim
 
@@ -226,7 +226,7 @@ def framing_note(articles: list[Article]) -> str | None:
         others = [o for o in outlets if o not in users]
         return f"{bits}; {', '.join(others)} did not."
     numbers = {
-        o: set(re.findall(r"\b\d[\d,]*\d\b|\b\d\b", " ".join(x.text for x in arts)))
+        o: set(re.findall(r"\b\d[\d,]*\d\b|\b\d\b", " ".join(_DATELINE.sub("", x.text) for x in arts)))
         for o, arts in outlets.items()
     }
     for o in sorted(outlets):
@@ -252,13 +252,16 @@ def story_summary(
             t = trim(s)
             t = _DATELINE.sub("", t) if t else t
             if t:
-                picked.append((attribute(t, articles[0].source), 1))
+                picked.append((t, 1))
             if len(picked) >= max_sentences:
                 break
+        texts = attribute_runs([(t, articles[0].source) for t, _ in picked])
+        picked = [(t, 1) for t in texts]
         sources_text = split_sentences(articles[0].text)
     else:
         chosen, cands, _ = briefer.select(articles[:MAX_ARTICLES_PER_SUMMARY], max_sentences)
-        picked = [(attribute(c.text, articles[c.doc].source), c.doc + 1) for c in chosen]
+        texts = attribute_runs([(c.text, articles[c.doc].source) for c in chosen])
+        picked = [(t, c.doc + 1) for t, c in zip(texts, chosen, strict=True)]
         sources_text = [c.original for c in cands]
     sents = [f"{s} [{n}]" for s, n in picked]
     support = checker.check(sents, sources_text) if sents else []

@@ -63,6 +63,7 @@ own latest rose base elect kind cold ill fair guilty popular prominent deadly vi
 difficult complicated experienced favored happy hate fake crude welcome grand proud wrong grim
 famous favorite desperate troubled sophisticated challenging sympathetic drunk latest best worst
 top major great good bad serious poor rich free high low full clear real true sure certain able
+artificial
 """.split()
 )
 LEXICON_MIN_SUBJECTIVITY = 0.8
