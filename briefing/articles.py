@@ -144,6 +144,11 @@ def _fuzzy(text: str) -> date:
 _ABBREV = re.compile(
     r"(?:\b[A-Z]\.){1,3}$|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|St|No|vs|Inc|Corp|Ltd|Jr|Sr)\.$"
 )
+# "WOODSIDE, California, Nov 15 (Civic Wire) - ": a wire dateline, not part of the claim.
+DATELINE = re.compile(
+    r"^[A-Z][A-Z .'/-]{2,}(?:,\s*[A-Z][A-Za-z .]+)?,\s*[A-Z][a-z]{2,8}\.? \d{1,2}\s*"
+    r"(?:\([^)]{1,40}\))?\s*[-–—]+\s*"
+)
 _MONTH_ABBREV = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from briefing.articles import DATELINE as _DATELINE
 from briefing.articles import Article, split_sentences
 from briefing.extractive import keywords
 from briefing.faithfulness import FaithfulnessChecker, Support, strip_markup
@@ -37,11 +38,6 @@ some many most several both all more fewer about almost nearly over under since 
 officials authorities police residents protesters lawmakers critics supporters militant
 it its they he she we there one two three other others
 """.split()
-)
-# "WOODSIDE, California, Nov 15 (Civic Wire) - ": a wire dateline, not part of the claim.
-_DATELINE = re.compile(
-    r"^[A-Z][A-Z .'/-]{2,}(?:,\s*[A-Z][A-Za-z .]+)?,\s*[A-Z][a-z]{2,8}\.? \d{1,2}\s*"
-    r"(?:\([^)]{1,40}\))?\s*[-–—]+\s*"
 )
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from briefing.articles import split_sentences
-from briefing.neutrality import is_attributed, sentence_penalty
+from briefing.articles import DATELINE, split_sentences
+from briefing.neutrality import is_attributed, sentence_penalty, trim
 
 NOTHING_FOUND = "I found nothing in the collection that answers this."
 
@@ -38,10 +38,12 @@ def keywords(text: str) -> set[str]:
 
 
 def _stem(word: str) -> str:
+    """Crude suffix stripping, enough to match agree/agreed/agrees, release/released, fire/firing."""
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class ExtractiveWriter:
                 if key in seen or words < 5 or words > 90:
                     continue
                 seen.add(key)
+                s = DATELINE.sub("", s)  # "THE HAGUE, Nov 23 (Civic Wire) - " is not part of the claim
                 out.append(Candidate(s, numbers[aid], aid, pos))
         return out
 
@@ -117,6 +120,8 @@ class ExtractiveWriter:
             score = 0.65 * float(sim) + 0.35 * overlap
             score += 0.05 if is_attributed(c.text) else 0.0
             score -= 0.15 * sentence_penalty(c.text)
+            if trim(c.text) is None:
+                score -= 0.25  # opinion or loaded wording that cannot be cut out: use a cleaner sentence
             score -= 0.01 * min(c.position, 5)
             if c.text.rstrip("\"'”’)").endswith("?"):
                 score -= 0.2  # a question in an article is framing, not an answer
@@ -139,7 +144,7 @@ class ExtractiveWriter:
             relevant = s.similarity >= self.min_similarity or s.overlap >= self.min_overlap
             if not relevant or s.score <= 0:
                 continue
-            if picked and s.score < 0.6 * picked[0][0].score:
+            if picked and s.score < 0.7 * picked[0][0].score:
                 break  # the rest is much weaker than the best: stop rather than pad
             if any(float(np.dot(vec, v)) >= self.redundancy for _, v in picked):
                 continue

@@ -94,7 +94,7 @@ EDITORIAL = re.compile(
     r"\b(?:highlighting|underscoring|signaling|signalling|emphasizing|perpetuating) the (?:need|urgency|"
     r"importance|cycle)\b|"
     r"\bit is (?:clear|evident|obvious) that\b|\ba (?:significant|major) development\b|"
-    r"\bno easy solutions?\b|\bgenuine commitment\b",
+    r"\bno easy solutions?\b|\bgenuine commitment\b|\b(?:and )?for good reason\b",
     re.I,
 )
 ATTRIBUTION = re.compile(
@@ -250,6 +250,8 @@ def _sentence_flags(sentence: str, base: int, allow_attributed: bool) -> list[Fl
         if any(a <= m.start() < b for a, b in phrase_spans):
             continue
         word = m.group(0).lower()
+        if word == "woke" and masked[m.end() : m.end() + 3].lower() == " up":
+            continue  # "the country woke up to", the verb
         if word in _LOADED_SET:
             add(m, "loaded", "loaded or emotive word")
         elif word in lexicon:
