@@ -32,17 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from bench.corpus import OUTLETS, sample_sentences, synthetic_articles
+from bench.stats import pct
 from briefing import Briefing, Settings
 from briefing.articles import split_sentences
 from briefing.filters import Filters
 from briefing.ingest import chunk_article, make_splitter
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def build(b: Briefing, target_chunks: int, sentence_vecs: dict[str, np.ndarray], seed: int = 3) -> int:

@@ -28,6 +28,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `python bench/load_ui.py` as well as `from bench.load_ui import ...`
+
+from bench.stats import pct  # noqa: E402
+
 QUESTIONS = [
     "Who did Putin blame for the escalation in Gaza?",
     "What did Biden and Xi agree on?",
@@ -40,11 +44,6 @@ QUESTIONS = [
 ]
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
 
 
 def _answer_text(chat: list[dict]) -> str:
