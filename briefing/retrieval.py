@@ -110,6 +110,8 @@ class NewsRetriever(BaseRetriever):
         dense_score = {cid: s for cid, _, _, s in dense}
         kw_score = dict(keyword)
         order = sorted(fused, key=lambda c: (-fused[c], c))
+        if not self.mmr:  # cap first (chunk ids are "<article id>:<n>"), then fetch only what is kept
+            order = self._cap_ids(order)
         missing = [c for c in order if c not in found]
         vectors: dict[str, Any] = {}
         if missing or self.mmr:
@@ -138,18 +140,22 @@ class NewsRetriever(BaseRetriever):
             docs = self._mmr(docs, vectors)
         return self._cap(docs)
 
-    def _cap(self, docs: list[Document]) -> list[Document]:
+    def _cap_ids(self, order: list[str]) -> list[str]:
+        """The first k ids, at most `per_article` from one article (ids are "<article id>:<n>")."""
         per: dict[str, int] = {}
         out = []
-        for d in docs:
-            aid = d.metadata.get("article_id", "")
-            if per.get(aid, 0) >= self.per_article:
-                continue
-            per[aid] = per.get(aid, 0) + 1
-            out.append(d)
-            if len(out) >= self.k:
-                break
+        for cid in order:
+            aid = cid.rsplit(":", 1)[0]
+            if per.get(aid, 0) < self.per_article:
+                per[aid] = per.get(aid, 0) + 1
+                out.append(cid)
+                if len(out) >= self.k:
+                    break
         return out
+
+    def _cap(self, docs: list[Document]) -> list[Document]:
+        keep = set(self._cap_ids([d.id for d in docs]))
+        return [d for d in docs if d.id in keep]
 
     def _mmr(self, docs: list[Document], vectors: dict[str, Any]) -> list[Document]:
         """Maximal marginal relevance over the fused ranking (relevance = fused score)."""

@@ -216,3 +216,22 @@ def test_retrieval_eval_cli_reports_three_modes(sample_store: Path) -> None:
     assert set(modes) == {"dense", "bm25", "hybrid"}
     assert modes["hybrid"]["mrr"] >= modes["dense"]["mrr"]
     assert modes["hybrid"]["recall"]["@5"] >= 0.95
+
+
+def test_mmr_and_the_per_article_cap(sample_store: Path, embeddings) -> None:
+    from briefing import Briefing, Settings
+
+    plain = Briefing(Settings(store_dir=sample_store, max_chunks_per_article=1), embeddings=embeddings)
+    diverse = Briefing(Settings(store_dir=sample_store, mmr=True, mmr_lambda=0.3), embeddings=embeddings)
+    for b in (plain, diverse):
+        docs = b.retriever(k=5).invoke("Gaza truce hostages released")
+        assert 0 < len(docs) <= 5 and len({d.id for d in docs}) == len(docs)
+        per_article = max(
+            sum(1 for d in docs if d.metadata["article_id"] == a)
+            for a in {d.metadata["article_id"] for d in docs}
+        )
+        assert per_article <= b.settings.max_chunks_per_article
+    assert (
+        len({d.metadata["article_id"] for d in plain.retriever(k=5).invoke("Gaza truce hostages released")})
+        == 5
+    )
