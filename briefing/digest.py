@@ -21,6 +21,8 @@ from briefing.articles import Article, ArticleError, derive_title, parse_date, s
 from briefing.brief import _DATELINE, ExtractiveBriefer, attribute_runs
 from briefing.faithfulness import FaithfulnessChecker, strip_markup
 from briefing.neutrality import analyze, trim
+from briefing.results import syndicated_copies
+from briefing.store import join_chunks
 
 MAX_ARTICLES_PER_SUMMARY = 5
 
@@ -307,15 +309,8 @@ def load_window(store: Any, since: date, until: date) -> tuple[list[Article], An
     articles, vectors = [], []
     for aid in sorted(grouped, key=lambda a: (grouped[a][0][0].get("published", ""), a)):
         parts = sorted(grouped[aid], key=lambda p: int(p[0].get("chunk", 0)))
-        text = ""
-        for meta, chunk, _ in parts:
-            start = int(meta.get("start", len(text)))
-            text = text[:start] + chunk if start <= len(text) else text + "\n\n" + chunk
+        text = join_chunks((meta, chunk) for meta, chunk, _ in parts)
         m = parts[0][0]
-        try:  # syndicated copies merged into this article at ingest: other outlets that ran it
-            copies = json.loads(m.get("syndicated") or "[]")
-        except json.JSONDecodeError:
-            copies = []
         articles.append(
             Article(
                 id=aid,
@@ -324,7 +319,8 @@ def load_window(store: Any, since: date, until: date) -> tuple[list[Article], An
                 source=m.get("source", ""),
                 url=m.get("url", ""),
                 published=parse_date(m.get("published") or None),
-                extra={"syndicated": [c for c in copies if isinstance(c, dict)]},
+                # syndicated copies merged into this article at ingest: other outlets that ran it
+                extra={"syndicated": syndicated_copies(m)},
             )
         )
         mean = np.mean(np.asarray([p[2] for p in parts], dtype=np.float32), axis=0)

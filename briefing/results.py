@@ -35,15 +35,22 @@ class Source:
         return asdict(self)
 
 
-def syndicated_from(meta: dict) -> list[dict]:
-    """The `syndicated` chunk metadata (JSON text) as a list of {title, source, url, published}."""
+def syndicated_copies(meta: dict) -> list[dict]:
+    """The `syndicated` chunk metadata (JSON text) as stored: one dict per copy, with its
+    article_id, title, source, url and published; [] when absent or unreadable."""
     import json
 
-    raw = meta.get("syndicated") or ""
     try:
-        return [{k: c.get(k, "") for k in ("title", "source", "url", "published")} for c in json.loads(raw)]
-    except (ValueError, TypeError, AttributeError):
+        copies = json.loads(meta.get("syndicated") or "[]")
+    except (ValueError, TypeError):
         return []
+    return [c for c in copies if isinstance(c, dict)] if isinstance(copies, list) else []
+
+
+def syndicated_from(meta: dict) -> list[dict]:
+    """The copies as shown with a source: {title, source, url, published} each."""
+    keep = ("title", "source", "url", "published")
+    return [{k: c.get(k, "") for k in keep} for c in syndicated_copies(meta)]
 
 
 @dataclass(frozen=True)

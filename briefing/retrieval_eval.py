@@ -15,6 +15,7 @@ from typing import Any
 
 from briefing.articles import parse_date
 from briefing.filters import Filters, resolve_question
+from briefing.results import syndicated_copies
 
 CUTOFFS = (1, 5, 10)
 
@@ -51,11 +52,8 @@ def load_dataset(path: Path) -> list[dict]:
 def _covers(meta: dict) -> set[str]:
     """The ids and URLs an article hit stands for (itself and its syndicated copies)."""
     keys = {meta.get("article_id", ""), meta.get("url", "")}
-    try:
-        for c in json.loads(meta.get("syndicated") or "[]"):
-            keys |= {c.get("article_id", ""), c.get("url", "")}
-    except ValueError:
-        pass
+    for c in syndicated_copies(meta):
+        keys |= {c.get("article_id", ""), c.get("url", "")}
     return keys - {""}
 
 

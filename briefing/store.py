@@ -21,6 +21,16 @@ T = TypeVar("T")
 GET_PAGE = 5000  # ids fetched per `get` when listing a whole collection
 
 
+def join_chunks(parts: Iterable[tuple[dict, str]]) -> str:
+    """An article's text from its (metadata, chunk) pairs in chunk order: each chunk's `start`
+    offset says where it begins, so the splitter's overlaps are removed."""
+    text = ""
+    for meta, chunk in parts:
+        start = int(meta.get("start", len(text)))
+        text = text[:start] + chunk if start <= len(text) else text + "\n\n" + chunk
+    return text
+
+
 class StoreError(RuntimeError):
     """The store cannot be used as asked; the message says what to do."""
 
@@ -387,11 +397,7 @@ class Store:
 
     def article_text(self, article_id: str) -> str:
         """An article's full text, rebuilt from its chunks (their overlaps removed)."""
-        text = ""
-        for meta, chunk in self.article_chunks(article_id):
-            start = int(meta.get("start", len(text)))
-            text = text[:start] + chunk if start <= len(text) else text + "\n\n" + chunk
-        return text
+        return join_chunks(self.article_chunks(article_id))
 
     def set_article_metadata(self, article_id: str, **fields: Any) -> None:
         """Change metadata fields on every chunk of an article (e.g. its syndicated copies)."""
