@@ -182,7 +182,6 @@ class Ingestor:
 
         todo: list[Article] = []
         stale: set[str] = set()
-        self._replaced: set[str] = set()
         for a in unique.values():
             old = existing.get(a.id)
             if old and old.complete and old.content_hash == a.content_hash:
@@ -194,7 +193,6 @@ class Ingestor:
             if old or a.id in copies:
                 report.replaced += 1
                 stale.add(a.id)
-                self._replaced.add(a.id)
             else:
                 report.added += 1
             todo.append(a)
@@ -259,7 +257,7 @@ class Ingestor:
                         [r[2] for r, _ in keep],
                     )
                     report.chunks_written += len(keep)
-                self._record_copies(new_copies, {r[0].id for r, _ in keep}, report)
+                self._record_copies(new_copies, {r[0].id for r, _ in keep}, stale, report)
                 for aid in earlier:
                     matcher.remember(earlier[aid][0])
                 batch.clear()
@@ -279,7 +277,9 @@ class Ingestor:
             state["pending"] += 1
         flush()
 
-    def _record_copies(self, copies: dict[str, dict], written_now: set[str], report: IngestReport) -> None:
+    def _record_copies(
+        self, copies: dict[str, dict], written_now: set[str], replaced: set[str], report: IngestReport
+    ) -> None:
         """Remember each copy, and list it on its original (already stored ones get an update)."""
         from briefing.dedup import syndicated_json
 
@@ -287,7 +287,7 @@ class Ingestor:
             return
         self.store.add_aliases(copies)
         report.merged += len(copies)
-        report.added -= sum(1 for aid in copies if aid not in self._replaced)
+        report.added -= sum(1 for aid in copies if aid not in replaced)  # a replaced one was never "added"
         for canonical in sorted({c["canonical"] for c in copies.values()} - written_now):
             merged = self.store.aliases_of([canonical]).get(canonical, [])
             self.store.set_article_metadata(canonical, syndicated=syndicated_json(merged))
